@@ -1,0 +1,1 @@
+"""Where things live and how the workstation is configured."""

@@ -1,0 +1,206 @@
+"""Typed settings, layered: defaults < machine file < user file < --config file < environment < --set.
+
+Each section is a frozen dataclass. Values from files, the environment (``DISPATCH_DESK_SECTION__KEY``)
+and the command line (``--set section.key=value``) are checked against the field's type and bounds;
+a bad value raises :class:`SettingsError` naming where it came from, so an installer's typo is
+reported plainly instead of surfacing as a crash later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import tomllib
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dispatch_desk.config.paths import Paths
+
+ENV_PREFIX = "DISPATCH_DESK_"
+
+
+class SettingsError(ValueError):
+    """A setting is missing, unknown or has a value of the wrong kind."""
+
+
+def _bounded(default: Any, *, low: float | None = None, high: float | None = None,
+             choices: Sequence[str] | None = None, doc: str = "") -> Any:
+    return field(default=default, metadata={"low": low, "high": high, "choices": choices, "doc": doc})
+
+
+@dataclass(frozen=True)
+class WorkstationSettings:
+    id: str = field(default_factory=lambda: socket.gethostname() or "workstation",
+                    metadata={"doc": "Name of this workstation in audit records."})
+    position: str = _bounded("", doc="Console position, e.g. 'Call-taker 3'.")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    path: str = _bounded("", doc="Local cache file; empty means the per-user data folder.")
+    busy_timeout_ms: int = _bounded(3000, low=0, high=60000,
+                                    doc="How long a write waits for a locked database.")
+    synchronous: str = _bounded("FULL", choices=("NORMAL", "FULL"),
+                                doc="SQLite durability: FULL survives power loss.")
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    lock_after_idle_s: int = _bounded(900, low=0, high=86400,
+                                      doc="Lock the screen after this many idle seconds; 0 never.")
+    max_failed_logins: int = _bounded(5, low=1, high=100)
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    duplicate_window_min: int = _bounded(30, low=0, high=1440,
+                                         doc="Open incidents of the same type at the same address "
+                                             "within this many minutes are flagged as duplicates.")
+    history_limit: int = _bounded(25, low=1, high=500)
+    narrative_max_chars: int = _bounded(20000, low=100, high=1_000_000,
+                                        doc="Longest single narrative entry.")
+
+
+@dataclass(frozen=True)
+class AgencySettings:
+    profile: str = _bounded("demo", doc="'demo' or the path of the agency's TOML profile.")
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    call_interval_s: float = _bounded(25.0, low=1.0, high=3600.0,
+                                      doc="Seconds between simulated calls with --demo-calls.")
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    font_pt: float = _bounded(10.0, low=7.0, high=24.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    session: SessionSettings = field(default_factory=SessionSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
+    agency: AgencySettings = field(default_factory=AgencySettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+
+    @property
+    def demo_mode(self) -> bool:
+        return self.agency.profile == "demo"
+
+    def store_file(self, paths: Paths) -> Path:
+        return Path(self.store.path).expanduser() if self.store.path else paths.default_store_file
+
+
+def _sections() -> dict[str, type[Any]]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Settings)}
+
+
+def _coerce(raw: Any, kind: type[Any], meta: Mapping[str, Any], where: str) -> Any:
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                value: Any = raw
+            elif str(raw).strip().lower() in ("1", "true", "yes", "on"):
+                value = True
+            elif str(raw).strip().lower() in ("0", "false", "no", "off"):
+                value = False
+            else:
+                raise ValueError
+        elif kind is int:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            value = int(str(raw).strip()) if not isinstance(raw, int | float) else int(raw)
+        elif kind is float:
+            if isinstance(raw, bool):
+                raise ValueError
+            value = float(raw)
+        else:
+            if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+                raise ValueError
+            value = str(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{where}: expected {kind.__name__}, got {raw!r}") from None
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise SettingsError(f"{where}: must be one of {', '.join(choices)}; got {value!r}")
+    low, high = meta.get("low"), meta.get("high")
+    if low is not None and value < low:
+        raise SettingsError(f"{where}: must be at least {low}; got {value!r}")
+    if high is not None and value > high:
+        raise SettingsError(f"{where}: must be at most {high}; got {value!r}")
+    return value
+
+
+def _apply(values: dict[str, dict[str, Any]], section: str, key: str, raw: Any, where: str) -> None:
+    sections = _sections()
+    if section not in sections:
+        raise SettingsError(f"{where}: unknown section [{section}] "
+                            f"(known: {', '.join(sorted(sections))})")
+    cls = sections[section]
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if key not in fields:
+        raise SettingsError(f"{where}: unknown setting {section}.{key} "
+                            f"(known: {', '.join(sorted(fields))})")
+    values.setdefault(section, {})[key] = _coerce(raw, hints[key], fields[key].metadata, where)
+
+
+def _read_file(path: Path, values: dict[str, dict[str, Any]]) -> None:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from None
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: '{section}' must be a [section] table")
+        for key, raw in table.items():
+            _apply(values, section, key, raw, f"{path}: {section}.{key}")
+
+
+def load_settings(paths: Paths, *, config_file: Path | None = None,
+                  environ: Mapping[str, str] | None = None,
+                  overrides: Sequence[str] = ()) -> Settings:
+    """Build the effective settings from every layer, most specific last."""
+    values: dict[str, dict[str, Any]] = {}
+    for candidate in (paths.machine_config_file, paths.user_config_file):
+        if candidate.is_file():
+            _read_file(candidate, values)
+    if config_file is not None:
+        if not config_file.is_file():
+            raise SettingsError(f"{config_file}: no such settings file")
+        _read_file(config_file, values)
+    env = os.environ if environ is None else environ
+    for name, raw in sorted(env.items()):
+        if name.startswith(ENV_PREFIX) and "__" in name:
+            section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+            _apply(values, section, key, raw, f"environment {name}")
+    for item in overrides:
+        dotted, sep, raw = item.partition("=")
+        section, dot, key = dotted.strip().partition(".")
+        if not sep or not dot:
+            raise SettingsError(f"--set {item!r}: expected section.key=value")
+        _apply(values, section, key, raw, f"--set {dotted.strip()}")
+    sections = _sections()
+    return Settings(**{name: sections[name](**values.get(name, {})) for name in sections})
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(dotted name, default, help) for every setting, for --help-settings and the docs."""
+    rows = []
+    for section, cls in _sections().items():
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else "(computed)"
+            rows.append((f"{section}.{f.name}", str(default), str(f.metadata.get("doc", ""))))
+    return rows

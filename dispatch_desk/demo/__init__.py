@@ -1,0 +1,1 @@
+"""The demo agency: a fictional town, its people and a steady stream of simulated calls."""

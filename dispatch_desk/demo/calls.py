@@ -1,0 +1,60 @@
+"""Simulated calls for --demo-calls: plausible callers, places and reports at a steady pace."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from dispatch_desk.demo.town import FIRST_NAMES, LAST_NAMES, PLACES, STREETS, phone_number
+from dispatch_desk.domain.calls import IncomingCall
+
+# (agency type code, what the caller says)
+SCENARIOS = (
+    ("MEDCARD", "Husband, 67, chest pain spreading to left arm, sweating. Conscious and breathing."),
+    ("MEDFALL", "Elderly mother fell in the kitchen, cannot get up, possible hip injury."),
+    ("MEDBRTH", "Child with asthma, inhaler not helping, struggling to breathe."),
+    ("MEDUNC", "Man collapsed on the sidewalk, not responding, bystander checking breathing."),
+    ("FIRESTR", "Smoke and flames from second-floor window, unsure if anyone is inside."),
+    ("FIREALM", "Commercial fire alarm sounding, no smoke seen by caller."),
+    ("GASLEAK", "Strong smell of gas in the basement, caller has left the house."),
+    ("MVA", "Two cars collided at the intersection, drivers out and arguing, no injuries."),
+    ("MVAI", "Car hit a pole, driver bleeding from the head, airbag deployed."),
+    ("BURG", "Returned home to find back door forced open, unknown if anyone still inside."),
+    ("SUSPP", "Man looking into parked cars with a flashlight, dark hoodie, heading north."),
+    ("DISTRB", "Loud argument and something breaking in the apartment upstairs."),
+    ("THEFT", "Bicycle stolen from the rack outside, happened within the last hour."),
+    ("WELF", "Neighbour not seen for three days, mail piling up, car in the driveway."),
+    ("NOISE", "Party with loud music past midnight, several cars blocking the street."),
+    ("TRAFHZ", "Large mattress in the middle of the road, cars swerving around it."),
+    ("HANGUP", "Line disconnected after a few seconds; callback rang out."),
+)
+
+
+class DemoCallFeed:
+    """Makes one plausible incoming call at a time; deterministic for a given seed."""
+
+    def __init__(self, clock: Callable[[], datetime], seed: int | None = None) -> None:
+        self._clock = clock
+        self._rng = random.Random(seed)
+        self._count = 0
+
+    def next_call(self) -> IncomingCall:
+        rng = self._rng
+        self._count += 1
+        type_code, text = rng.choice(SCENARIOS)
+        if rng.random() < 0.2:
+            place, address = rng.choice(PLACES)
+            address = f"{address} ({place})"
+        else:
+            address = f"{rng.randrange(1, 60) * 10 + rng.choice((0, 2, 4, 5, 7))} {rng.choice(STREETS)}"
+        # A repeat caller now and then, so the history panel has something to show.
+        index = rng.randrange(0, 12) if rng.random() < 0.3 else rng.randrange(12, 100)
+        ani = phone_number(index)
+        sector = rng.choice(("SECTOR 2 NE", "SECTOR 1 N", "SECTOR 3 SW"))
+        ali = f"WIRELESS {sector} · TOWER RVT-{rng.randrange(10, 40)} · UNC 800M"
+        if rng.random() < 0.35:
+            ali = f"{address} · LANDLINE"
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        return IncomingCall(ani=ani, ali=ali, received_at=self._clock(), caller_name=name,
+                            scenario_type=type_code, scenario_text=text, scenario_address=address)

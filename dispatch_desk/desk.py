@@ -1,0 +1,90 @@
+"""The workstation's core, assembled once at start-up and handed to whoever needs it.
+
+No global registry: the UI, the command line and the tests each build a DeskCore and pass it on.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from dispatch_desk.config.paths import Paths
+from dispatch_desk.config.settings import Settings
+from dispatch_desk.domain.agency import (
+    AgencyProfile,
+    IncidentTypeCatalog,
+    load_apco_types,
+    load_profile,
+)
+from dispatch_desk.events import ChangeBus
+from dispatch_desk.services import accounts
+from dispatch_desk.services.context import Actor, Clock, utc_now
+from dispatch_desk.services.incidents import IncidentService
+from dispatch_desk.services.units import UnitService
+from dispatch_desk.storage.database import open_sqlite
+from dispatch_desk.storage.migrate import ensure_schema
+from dispatch_desk.storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def profile_path(settings: Settings, paths: Paths) -> Path:
+    if settings.demo_mode:
+        return paths.resources_dir / "agency" / "demo.toml"
+    return Path(settings.agency.profile).expanduser()
+
+
+def load_agency(settings: Settings, paths: Paths) -> AgencyProfile:
+    apco = load_apco_types(paths.resources_dir / "incident_types" / "apco_2103.csv")
+    return load_profile(profile_path(settings, paths), apco, with_users=settings.demo_mode)
+
+
+class DeskCore:
+    def __init__(self, settings: Settings, paths: Paths, profile: AgencyProfile, store: Store,
+                 clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.profile = profile
+        self.store = store
+        self.clock = clock
+        self.catalog = IncidentTypeCatalog(profile)
+        self.units = UnitService()
+        self.incidents = IncidentService(self.catalog, profile.dispositions, self.units)
+
+    @property
+    def bus(self) -> ChangeBus:
+        return self.store.bus
+
+    @property
+    def workstation(self) -> str:
+        return self.settings.workstation.id
+
+    def system_actor(self) -> Actor:
+        return Actor.system(self.workstation)
+
+    @classmethod
+    def open(cls, settings: Settings, paths: Paths, *, clock: Clock = utc_now) -> DeskCore:
+        """Load the agency, open and upgrade the local store, and seed what is missing."""
+        profile = load_agency(settings, paths)
+        store_file = settings.store_file(paths)
+        engine = open_sqlite(store_file, busy_timeout_ms=settings.store.busy_timeout_ms,
+                             synchronous=settings.store.synchronous)
+        try:
+            ensure_schema(engine, paths.migrations_dir, backups_dir=paths.backups_dir)
+        except Exception:
+            engine.dispose()
+            raise
+        core = cls(settings, paths, profile, Store(engine), clock)
+        core.seed()
+        return core
+
+    def seed(self) -> None:
+        now = self.clock()
+        self.store.write_sync(self.units.ensure_units, self.profile.units, now)
+        if self.settings.demo_mode and not self.store.read_sync(accounts.has_users):
+            from dispatch_desk.demo.seed import seed_demo
+
+            seed_demo(self, now)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,1 @@
+"""Domain vocabulary and rules that need no storage: enums, phone numbers, addresses, drafts."""

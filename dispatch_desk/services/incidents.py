@@ -1,0 +1,322 @@
+"""Incidents: created from a call, edited, narrated, looked up by caller or place, closed.
+
+Every change writes an audit event in the same transaction. Audit details carry ids, codes and
+numbers, not the caller's phone number or name (those stay in the incident record itself).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from dispatch_desk.domain.agency import IncidentTypeCatalog
+from dispatch_desk.domain.enums import PRIORITIES, IncidentStatus, LocationSource, Role
+from dispatch_desk.domain.intake import ValidIntake
+from dispatch_desk.events import note_change
+from dispatch_desk.services import audit
+from dispatch_desk.services.context import Actor, NotFound, RuleViolation
+from dispatch_desk.services.numbering import next_incident_number
+from dispatch_desk.services.units import UnitService
+from dispatch_desk.storage.models import (
+    Assignment,
+    Call,
+    Caller,
+    Incident,
+    Location,
+    NarrativeEntry,
+    Unit,
+)
+
+TAKE_CALLS = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    id: uuid.UUID
+    number: str
+    type_code: str
+    type_label: str
+    priority: int
+    status: IncidentStatus
+    address: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    disposition: str | None
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NarrativeView:
+    at: datetime
+    author_name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CallView:
+    kind: str
+    ani_e164: str | None
+    callback_e164: str | None
+    caller_name: str
+    ali_text: str
+    received_at: datetime | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    summary: IncidentSummary
+    calls: tuple[CallView, ...]
+    narrative: tuple[NarrativeView, ...]
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    incident: IncidentSummary
+    matched_by: frozenset[str] = field(default_factory=frozenset)  # {"phone", "address"}
+
+
+@dataclass(frozen=True)
+class IncidentEdit:
+    type_code: str | None = None
+    priority: int | None = None
+    address: str | None = None
+    address_key: str | None = None
+
+
+class IncidentService:
+    """The incident rules, configured with the agency's catalogue and limits."""
+
+    def __init__(self, catalog: IncidentTypeCatalog, dispositions: tuple[str, ...],
+                 units: UnitService) -> None:
+        self.catalog = catalog
+        self.dispositions = dispositions
+        self.units = units
+
+    # -- reading
+
+    def _label(self, code: str) -> str:
+        kind = self.catalog.get(code)
+        return kind.label if kind else code
+
+    def _summaries(self, session: Session, incidents: list[Incident]) -> list[IncidentSummary]:
+        if not incidents:
+            return []
+        ids = [i.id for i in incidents]
+        rows = session.execute(
+            select(Assignment.incident_id, Unit.call_sign)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.incident_id.in_(ids), Assignment.cleared_at.is_(None))
+            .order_by(Assignment.assigned_at)).all()
+        units: dict[uuid.UUID, list[str]] = {}
+        for incident_id, call_sign in rows:
+            units.setdefault(incident_id, []).append(call_sign)
+        return [IncidentSummary(
+            id=i.id, number=i.number, type_code=i.type_code, type_label=self._label(i.type_code),
+            priority=i.priority, status=i.status, address=i.address, created_at=i.created_at,
+            updated_at=i.updated_at, closed_at=i.closed_at, disposition=i.disposition,
+            units=tuple(units.get(i.id, ())),
+        ) for i in incidents]
+
+    def summary(self, session: Session, incident_id: uuid.UUID) -> IncidentSummary:
+        return self._summaries(session, [self._get(session, incident_id)])[0]
+
+    def open_queue(self, session: Session) -> list[IncidentSummary]:
+        """Pending and active incidents, most urgent first, then oldest first."""
+        incidents = list(session.scalars(
+            select(Incident).where(Incident.status != IncidentStatus.CLOSED)
+            .order_by(Incident.priority, Incident.created_at)))
+        return self._summaries(session, incidents)
+
+    def detail(self, session: Session, incident_id: uuid.UUID) -> IncidentDetail:
+        incident = self._get(session, incident_id)
+        calls = session.execute(
+            select(Call, Caller.name).outerjoin(Caller, Caller.id == Call.caller_id)
+            .where(Call.incident_id == incident_id).order_by(Call.created_at)).all()
+        notes = session.scalars(
+            select(NarrativeEntry).where(NarrativeEntry.incident_id == incident_id)
+            .order_by(NarrativeEntry.at, NarrativeEntry.id))
+        return IncidentDetail(
+            summary=self._summaries(session, [incident])[0],
+            calls=tuple(CallView(c.kind.value, c.ani_e164, c.callback_e164, name or "",
+                                 c.ali_text, c.received_at, c.answered_at) for c, name in calls),
+            narrative=tuple(NarrativeView(n.at, n.author_name, n.text) for n in notes),
+        )
+
+    def history(self, session: Session, *, phone_e164: str | None = None,
+                address_key: str | None = None, limit: int = 25,
+                exclude: uuid.UUID | None = None) -> list[HistoryItem]:
+        """Earlier incidents for this number (caller or callback) or at this address."""
+        matched: dict[uuid.UUID, set[str]] = {}
+        if phone_e164:
+            for (incident_id,) in session.execute(
+                    select(Call.incident_id).where(or_(Call.ani_e164 == phone_e164,
+                                                       Call.callback_e164 == phone_e164))
+                    .order_by(Call.created_at.desc()).limit(limit)):
+                matched.setdefault(incident_id, set()).add("phone")
+        if address_key:
+            for (incident_id,) in session.execute(
+                    select(Incident.id).where(Incident.address_key == address_key)
+                    .order_by(Incident.created_at.desc()).limit(limit)):
+                matched.setdefault(incident_id, set()).add("address")
+        matched.pop(exclude, None) if exclude else None
+        if not matched:
+            return []
+        incidents = list(session.scalars(
+            select(Incident).where(Incident.id.in_(list(matched)))
+            .order_by(Incident.created_at.desc()).limit(limit)))
+        return [HistoryItem(s, frozenset(matched[s.id]))
+                for s in self._summaries(session, incidents)]
+
+    def possible_duplicates(self, session: Session, type_code: str, address_key: str,
+                            now: datetime, window_min: int) -> list[IncidentSummary]:
+        """Open incidents of the same type at the same address within the window."""
+        if not address_key or window_min <= 0:
+            return []
+        since = now - timedelta(minutes=window_min)
+        incidents = list(session.scalars(
+            select(Incident).where(Incident.status != IncidentStatus.CLOSED,
+                                   Incident.address_key == address_key,
+                                   Incident.type_code == type_code,
+                                   Incident.created_at >= since)
+            .order_by(Incident.created_at.desc())))
+        return self._summaries(session, incidents)
+
+    # -- writing
+
+    def create(self, session: Session, actor: Actor, intake: ValidIntake,
+               now: datetime) -> IncidentSummary:
+        audit.require(actor, now, "incident.create", TAKE_CALLS)
+        incident = Incident(
+            number=next_incident_number(session, now), type_code=intake.incident_type.code,
+            apco_code=intake.incident_type.apco_code, priority=intake.priority,
+            status=IncidentStatus.PENDING, address=intake.address, address_key=intake.address_key,
+            created_at=now, updated_at=now, created_by=actor.user_id,
+            workstation=actor.workstation)
+        session.add(incident)
+        session.flush([incident])
+        self._add_call(session, actor, incident, intake, now)
+        audit.record(session, actor, now, "incident.create", entity_type="incident",
+                     entity_id=incident.id, number=incident.number, type=incident.type_code,
+                     priority=incident.priority)
+        note_change(session, "incident", incident.id)
+        return self._summaries(session, [incident])[0]
+
+    def add_call(self, session: Session, actor: Actor, incident_id: uuid.UUID,
+                 intake: ValidIntake, now: datetime) -> IncidentSummary:
+        """Attach another caller's call to an existing incident (a duplicate call)."""
+        audit.require(actor, now, "incident.add_call", TAKE_CALLS, incident=str(incident_id))
+        incident = self._get(session, incident_id)
+        if incident.status == IncidentStatus.CLOSED:
+            raise RuleViolation(f"{incident.number} is closed; create a new incident instead.")
+        self._add_call(session, actor, incident, intake, now)
+        incident.updated_at = now
+        audit.record(session, actor, now, "incident.add_call", entity_type="incident",
+                     entity_id=incident.id, number=incident.number)
+        note_change(session, "incident", incident.id)
+        return self._summaries(session, [incident])[0]
+
+    def _add_call(self, session: Session, actor: Actor, incident: Incident, intake: ValidIntake,
+                  now: datetime) -> None:
+        caller = Caller(phone_e164=intake.callback_e164, name=intake.caller_name, created_at=now)
+        session.add(caller)
+        session.flush([caller])
+        call = Call(incident_id=incident.id, caller_id=caller.id, kind=intake.call_kind,
+                    ani_e164=intake.ani_e164, callback_e164=intake.callback_e164,
+                    ali_text=intake.ali, received_at=intake.received_at,
+                    answered_at=intake.answered_at, taken_by=actor.user_id,
+                    workstation=actor.workstation, created_at=now)
+        session.add(call)
+        session.flush([call])
+        if intake.ali:
+            session.add(Location(incident_id=incident.id, call_id=call.id,
+                                 source=LocationSource.CARRIER, address=intake.ali[:300],
+                                 recorded_at=now))
+        session.add(Location(incident_id=incident.id, call_id=call.id, source=LocationSource.MANUAL,
+                             address=intake.address, accepted=True, recorded_at=now))
+        if intake.narrative:
+            self._narrate(session, actor, incident, intake.narrative, now)
+
+    def _narrate(self, session: Session, actor: Actor, incident: Incident, text: str,
+                 now: datetime) -> None:
+        entry = NarrativeEntry(incident_id=incident.id, at=now, author_id=actor.user_id,
+                               author_name=actor.display_name or actor.username, text=text)
+        session.add(entry)
+        session.flush([entry])
+        note_change(session, "narrative", incident.id)
+        audit.record(session, actor, now, "incident.narrative", entity_type="incident",
+                     entity_id=incident.id, number=incident.number, chars=len(text))
+
+    def add_narrative(self, session: Session, actor: Actor, incident_id: uuid.UUID, text: str,
+                      now: datetime) -> None:
+        audit.require(actor, now, "incident.narrative", TAKE_CALLS, incident=str(incident_id))
+        incident = self._get(session, incident_id)
+        if text.strip():
+            self._narrate(session, actor, incident, text.strip(), now)
+            incident.updated_at = now
+            note_change(session, "incident", incident.id)
+
+    def update(self, session: Session, actor: Actor, incident_id: uuid.UUID, edit: IncidentEdit,
+               now: datetime) -> IncidentSummary:
+        audit.require(actor, now, "incident.update", TAKE_CALLS, incident=str(incident_id))
+        incident = self._get(session, incident_id)
+        if incident.status == IncidentStatus.CLOSED:
+            raise RuleViolation(f"{incident.number} is closed and cannot be changed.")
+        changed: dict[str, list[object]] = {}
+        if edit.type_code is not None and edit.type_code != incident.type_code:
+            kind = self.catalog.get(edit.type_code)
+            if kind is None:
+                raise RuleViolation(f"Unknown incident type {edit.type_code!r}.")
+            changed["type"] = [incident.type_code, kind.code]
+            incident.type_code, incident.apco_code = kind.code, kind.apco_code
+        if edit.priority is not None and edit.priority != incident.priority:
+            if edit.priority not in PRIORITIES:
+                raise RuleViolation("Priority is a number from 1 to 5.")
+            changed["priority"] = [incident.priority, edit.priority]
+            incident.priority = edit.priority
+        if edit.address is not None and edit.address != incident.address:
+            changed["address"] = ["(changed)", "(changed)"]  # the text itself stays in the record
+            incident.address = edit.address
+            incident.address_key = edit.address_key or incident.address_key
+            session.add(Location(incident_id=incident.id, source=LocationSource.MANUAL,
+                                 address=edit.address, accepted=True, recorded_at=now))
+        if changed:
+            incident.updated_at = now
+            audit.record(session, actor, now, "incident.update", entity_type="incident",
+                         entity_id=incident.id, number=incident.number, changed=changed)
+            note_change(session, "incident", incident.id)
+        return self._summaries(session, [incident])[0]
+
+    def close(self, session: Session, actor: Actor, incident_id: uuid.UUID, disposition: str,
+              now: datetime) -> IncidentSummary:
+        """Close with a disposition; units still assigned are cleared first (each audited)."""
+        audit.require(actor, now, "incident.close", TAKE_CALLS, incident=str(incident_id))
+        incident = self._get(session, incident_id)
+        if incident.status == IncidentStatus.CLOSED:
+            raise RuleViolation(f"{incident.number} is already closed.")
+        if disposition not in self.dispositions:
+            raise RuleViolation(f"Choose a disposition from the list; {disposition!r} is not one.")
+        assigned = session.scalars(
+            select(Assignment.unit_id).where(Assignment.incident_id == incident.id,
+                                             Assignment.cleared_at.is_(None))).all()
+        for unit_id in assigned:
+            self.units.clear(session, actor, unit_id, now)
+        incident.status = IncidentStatus.CLOSED
+        incident.disposition = disposition
+        incident.closed_at = incident.updated_at = now
+        audit.record(session, actor, now, "incident.close", entity_type="incident",
+                     entity_id=incident.id, number=incident.number, disposition=disposition,
+                     units_cleared=len(assigned))
+        note_change(session, "incident", incident.id)
+        return self._summaries(session, [incident])[0]
+
+    def _get(self, session: Session, incident_id: uuid.UUID) -> Incident:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"No incident {incident_id}")
+        return incident

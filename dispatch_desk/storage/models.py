@@ -1,0 +1,208 @@
+"""Typed ORM models of the local cache (and, later, the central database).
+
+Every key is a UUID made where the row is created, never a sequence, so that rows made on a
+workstation that is offline can never collide with rows made elsewhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, Index, MetaData, String, Text, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dispatch_desk.domain.enums import (
+    CallKind,
+    Discipline,
+    IncidentStatus,
+    LocationSource,
+    Role,
+    UnitStatus,
+)
+from dispatch_desk.storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _enum(kind: type[StrEnum]) -> Enum:
+    return Enum(kind, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's documented class attribute
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+        Role: _enum(Role),
+        IncidentStatus: _enum(IncidentStatus),
+        UnitStatus: _enum(UnitStatus),
+        CallKind: _enum(CallKind),
+        LocationSource: _enum(LocationSource),
+        Discipline: _enum(Discipline),
+    }
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[Role]
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+
+class Caller(Base):
+    __tablename__ = "caller"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    phone_e164: Mapped[str | None] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index("ix_incident_open_by_address", "status", "address_key", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    type_code: Mapped[str] = mapped_column(String(16))
+    apco_code: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int]
+    status: Mapped[IncidentStatus] = mapped_column(index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    address_key: Mapped[str] = mapped_column(String(300), index=True)
+    disposition: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    workstation: Mapped[str] = mapped_column(String(64))
+
+
+class Call(Base):
+    """One contact about an incident: a phone call, a text conversation or a video session."""
+
+    __tablename__ = "call"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    caller_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("caller.id"))
+    kind: Mapped[CallKind]
+    ani_e164: Mapped[str | None] = mapped_column(String(16), index=True)
+    callback_e164: Mapped[str | None] = mapped_column(String(16), index=True)
+    ali_text: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    taken_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    workstation: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Location(Base):
+    __tablename__ = "location"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    call_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("call.id"))
+    source: Mapped[LocationSource]
+    address: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    uncertainty_m: Mapped[float | None]
+    accepted: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime]
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    call_sign: Mapped[str] = mapped_column(String(20), unique=True)
+    discipline: Mapped[Discipline]
+    station: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[UnitStatus]
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"))
+    status_changed_at: Mapped[datetime]
+
+
+class UnitStatusEvent(Base):
+    __tablename__ = "unit_status_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("unit.id"), index=True)
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    status: Mapped[UnitStatus]
+    at: Mapped[datetime]
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    workstation: Mapped[str] = mapped_column(String(64))
+
+
+class Assignment(Base):
+    __tablename__ = "assignment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("unit.id"), index=True)
+    assigned_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+    assigned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class NarrativeEntry(Base):
+    __tablename__ = "narrative_entry"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[datetime]
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    author_name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Who did what, when, from which workstation, with what outcome. Append-only."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    workstation: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32), default="")
+    entity_id: Mapped[str] = mapped_column(String(36), default="", index=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+
+
+class NumberBlock(Base):
+    """A block of incident numbers this workstation may hand out (leased centrally later)."""
+
+    __tablename__ = "number_block"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    year: Mapped[int]
+    next_value: Mapped[int]
+    last_value: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16), default="local")

@@ -1,0 +1,94 @@
+"""The store: every database call runs on one worker thread, so the GUI never waits on disk.
+
+A write is one transaction: the service function runs, the transaction commits, and only then
+are the change notices it recorded published on the event loop's thread. A busy or full database
+comes back as a :class:`StoreUnavailable` the caller shows to the dispatcher, with nothing lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from dispatch_desk.events import Change, ChangeBus, take_changes
+from dispatch_desk.storage.database import StoreUnavailable, classify
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Store:
+    def __init__(self, engine: Engine, bus: ChangeBus | None = None) -> None:
+        self.engine = engine
+        self.bus = bus or ChangeBus()
+        self._write_engine = engine.execution_options(write=True)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._closed = False
+
+    # -- synchronous API: runs in the calling thread (the worker, tests, command-line tools)
+
+    def write_sync(self, fn: Callable[..., T], *args: Any) -> tuple[T, list[Change]]:
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                with session.begin():
+                    result = fn(session, *args)
+                    changes = take_changes(session)
+            return result, changes
+        except Exception as exc:
+            # A refusal (permission denied) is audited even though its transaction rolled back.
+            after = getattr(exc, "record_after_rollback", None)
+            if after is not None and not isinstance(exc, SQLAlchemyError):
+                _, changes = self.write_sync(after)
+                exc.recorded_changes = changes  # type: ignore[attr-defined]
+                raise
+            if not isinstance(exc, SQLAlchemyError):
+                raise
+            known = classify(exc)
+            if known is None:
+                raise
+            logger.warning("store write refused: %s", type(known).__name__)
+            raise known from exc
+
+    def read_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                return fn(session, *args)
+        except SQLAlchemyError as exc:
+            known = classify(exc)
+            if known is None:
+                raise
+            raise known from exc
+
+    # -- asynchronous API for the event loop
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            result, changes = await loop.run_in_executor(self._executor, self.write_sync, fn, *args)
+        except Exception as exc:
+            self.bus.publish(getattr(exc, "recorded_changes", []))
+            raise
+        self.bus.publish(changes)
+        return result
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.read_sync, fn, *args)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self.engine.dispose()
+
+
+__all__ = ["Store", "StoreUnavailable"]
