@@ -40,8 +40,14 @@ def load_agency(settings: Settings, paths: Paths) -> AgencyProfile:
 
 
 class DeskCore:
-    def __init__(self, settings: Settings, paths: Paths, profile: AgencyProfile, store: Store,
-                 clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        paths: Paths,
+        profile: AgencyProfile,
+        store: Store,
+        clock: Clock = utc_now,
+    ) -> None:
         self.settings = settings
         self.paths = paths
         self.profile = profile
@@ -67,14 +73,22 @@ class DeskCore:
         """Load the agency, open and upgrade the local store, and seed what is missing."""
         profile = load_agency(settings, paths)
         store_file = settings.store_file(paths)
-        engine = open_sqlite(store_file, busy_timeout_ms=settings.store.busy_timeout_ms,
-                             synchronous=settings.store.synchronous)
+        engine = open_sqlite(
+            store_file,
+            busy_timeout_ms=settings.store.busy_timeout_ms,
+            synchronous=settings.store.synchronous,
+        )
         try:
             ensure_schema(engine, paths.migrations_dir, backups_dir=paths.backups_dir)
         except Exception:
             engine.dispose()
             raise
-        core = cls(settings, paths, profile, Store(engine), clock)
+        reader = open_sqlite(
+            store_file,
+            busy_timeout_ms=settings.store.busy_timeout_ms,
+            synchronous=settings.store.synchronous,
+        )
+        core = cls(settings, paths, profile, Store(engine, reader=reader), clock)
         core.seed()
         return core
 

@@ -1,14 +1,16 @@
-"""Typed settings, layered: defaults < machine file < user file < --config file < environment < --set.
+"""Typed settings, layered: defaults < machine file < user file < --config file < environment
+< --set.
 
-Each section is a frozen dataclass. Values from files, the environment (``DISPATCH_DESK_SECTION__KEY``)
-and the command line (``--set section.key=value``) are checked against the field's type and bounds;
-a bad value raises :class:`SettingsError` naming where it came from, so an installer's typo is
-reported plainly instead of surfacing as a crash later.
+Each section is a frozen dataclass. Values from files, the environment
+(``DISPATCH_DESK_SECTION__KEY``) and the command line (``--set section.key=value``) are checked
+against the field's type and bounds; a bad value raises :class:`SettingsError` naming where it
+came from, so an installer's typo is reported plainly instead of surfacing as a crash later.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import socket
 import tomllib
@@ -27,42 +29,60 @@ class SettingsError(ValueError):
     """A setting is missing, unknown or has a value of the wrong kind."""
 
 
-def _bounded(default: Any, *, low: float | None = None, high: float | None = None,
-             choices: Sequence[str] | None = None, doc: str = "") -> Any:
-    return field(default=default, metadata={"low": low, "high": high, "choices": choices, "doc": doc})
+def _bounded(
+    default: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: Sequence[str] | None = None,
+    doc: str = "",
+) -> Any:
+    return field(
+        default=default, metadata={"low": low, "high": high, "choices": choices, "doc": doc}
+    )
 
 
 @dataclass(frozen=True)
 class WorkstationSettings:
-    id: str = field(default_factory=lambda: socket.gethostname() or "workstation",
-                    metadata={"doc": "Name of this workstation in audit records."})
+    id: str = field(
+        default_factory=lambda: socket.gethostname() or "workstation",
+        metadata={"doc": "Name of this workstation in audit records."},
+    )
     position: str = _bounded("", doc="Console position, e.g. 'Call-taker 3'.")
 
 
 @dataclass(frozen=True)
 class StoreSettings:
     path: str = _bounded("", doc="Local cache file; empty means the per-user data folder.")
-    busy_timeout_ms: int = _bounded(3000, low=0, high=60000,
-                                    doc="How long a write waits for a locked database.")
-    synchronous: str = _bounded("FULL", choices=("NORMAL", "FULL"),
-                                doc="SQLite durability: FULL survives power loss.")
+    busy_timeout_ms: int = _bounded(
+        3000, low=0, high=60000, doc="How long a write waits for a locked database."
+    )
+    synchronous: str = _bounded(
+        "FULL", choices=("NORMAL", "FULL"), doc="SQLite durability: FULL survives power loss."
+    )
 
 
 @dataclass(frozen=True)
 class SessionSettings:
-    lock_after_idle_s: int = _bounded(900, low=0, high=86400,
-                                      doc="Lock the screen after this many idle seconds; 0 never.")
+    lock_after_idle_s: int = _bounded(
+        900, low=0, high=86400, doc="Lock the screen after this many idle seconds; 0 never."
+    )
     max_failed_logins: int = _bounded(5, low=1, high=100)
 
 
 @dataclass(frozen=True)
 class IntakeSettings:
-    duplicate_window_min: int = _bounded(30, low=0, high=1440,
-                                         doc="Open incidents of the same type at the same address "
-                                             "within this many minutes are flagged as duplicates.")
+    duplicate_window_min: int = _bounded(
+        30,
+        low=0,
+        high=1440,
+        doc="Open incidents of the same type at the same address "
+        "within this many minutes are flagged as duplicates.",
+    )
     history_limit: int = _bounded(25, low=1, high=500)
-    narrative_max_chars: int = _bounded(20000, low=100, high=1_000_000,
-                                        doc="Longest single narrative entry.")
+    narrative_max_chars: int = _bounded(
+        20000, low=100, high=1_000_000, doc="Longest single narrative entry."
+    )
 
 
 @dataclass(frozen=True)
@@ -72,8 +92,9 @@ class AgencySettings:
 
 @dataclass(frozen=True)
 class DemoSettings:
-    call_interval_s: float = _bounded(25.0, low=1.0, high=3600.0,
-                                      doc="Seconds between simulated calls with --demo-calls.")
+    call_interval_s: float = _bounded(
+        25.0, low=1.0, high=3600.0, doc="Seconds between simulated calls with --demo-calls."
+    )
 
 
 @dataclass(frozen=True)
@@ -123,6 +144,8 @@ def _coerce(raw: Any, kind: type[Any], meta: Mapping[str, Any], where: str) -> A
             if isinstance(raw, bool):
                 raise ValueError
             value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError
         else:
             if not isinstance(raw, str | int | float) or isinstance(raw, bool):
                 raise ValueError
@@ -143,14 +166,16 @@ def _coerce(raw: Any, kind: type[Any], meta: Mapping[str, Any], where: str) -> A
 def _apply(values: dict[str, dict[str, Any]], section: str, key: str, raw: Any, where: str) -> None:
     sections = _sections()
     if section not in sections:
-        raise SettingsError(f"{where}: unknown section [{section}] "
-                            f"(known: {', '.join(sorted(sections))})")
+        raise SettingsError(
+            f"{where}: unknown section [{section}] (known: {', '.join(sorted(sections))})"
+        )
     cls = sections[section]
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     if key not in fields:
-        raise SettingsError(f"{where}: unknown setting {section}.{key} "
-                            f"(known: {', '.join(sorted(fields))})")
+        raise SettingsError(
+            f"{where}: unknown setting {section}.{key} (known: {', '.join(sorted(fields))})"
+        )
     values.setdefault(section, {})[key] = _coerce(raw, hints[key], fields[key].metadata, where)
 
 
@@ -169,9 +194,13 @@ def _read_file(path: Path, values: dict[str, dict[str, Any]]) -> None:
             _apply(values, section, key, raw, f"{path}: {section}.{key}")
 
 
-def load_settings(paths: Paths, *, config_file: Path | None = None,
-                  environ: Mapping[str, str] | None = None,
-                  overrides: Sequence[str] = ()) -> Settings:
+def load_settings(
+    paths: Paths,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Sequence[str] = (),
+) -> Settings:
     """Build the effective settings from every layer, most specific last."""
     values: dict[str, dict[str, Any]] = {}
     for candidate in (paths.machine_config_file, paths.user_config_file):
@@ -184,7 +213,7 @@ def load_settings(paths: Paths, *, config_file: Path | None = None,
     env = os.environ if environ is None else environ
     for name, raw in sorted(env.items()):
         if name.startswith(ENV_PREFIX) and "__" in name:
-            section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+            section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
             _apply(values, section, key, raw, f"environment {name}")
     for item in overrides:
         dotted, sep, raw = item.partition("=")

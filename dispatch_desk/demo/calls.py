@@ -11,7 +11,10 @@ from dispatch_desk.domain.calls import IncomingCall
 
 # (agency type code, what the caller says)
 SCENARIOS = (
-    ("MEDCARD", "Husband, 67, chest pain spreading to left arm, sweating. Conscious and breathing."),
+    (
+        "MEDCARD",
+        "Husband, 67, chest pain spreading to left arm, sweating. Conscious and breathing.",
+    ),
     ("MEDFALL", "Elderly mother fell in the kitchen, cannot get up, possible hip injury."),
     ("MEDBRTH", "Child with asthma, inhaler not helping, struggling to breathe."),
     ("MEDUNC", "Man collapsed on the sidewalk, not responding, bystander checking breathing."),
@@ -47,7 +50,9 @@ class DemoCallFeed:
             place, address = rng.choice(PLACES)
             address = f"{address} ({place})"
         else:
-            address = f"{rng.randrange(1, 60) * 10 + rng.choice((0, 2, 4, 5, 7))} {rng.choice(STREETS)}"
+            address = (
+                f"{rng.randrange(1, 60) * 10 + rng.choice((0, 2, 4, 5, 7))} {rng.choice(STREETS)}"
+            )
         # A repeat caller now and then, so the history panel has something to show.
         index = rng.randrange(0, 12) if rng.random() < 0.3 else rng.randrange(12, 100)
         ani = phone_number(index)
@@ -56,5 +61,12 @@ class DemoCallFeed:
         if rng.random() < 0.35:
             ali = f"{address} · LANDLINE"
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        return IncomingCall(ani=ani, ali=ali, received_at=self._clock(), caller_name=name,
-                            scenario_type=type_code, scenario_text=text, scenario_address=address)
+        return IncomingCall(
+            ani=ani,
+            ali=ali,
+            received_at=self._clock(),
+            caller_name=name,
+            scenario_type=type_code,
+            scenario_text=text,
+            scenario_address=address,
+        )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from dispatch_desk.demo.calls import DemoCallFeed
+from dispatch_desk.demo.calls import SCENARIOS, DemoCallFeed
 from dispatch_desk.domain.enums import UnitStatus
 from dispatch_desk.domain.intake import IntakeDraft, ValidIntake, validate_intake
 from dispatch_desk.services import accounts
@@ -15,43 +16,77 @@ if TYPE_CHECKING:
     from dispatch_desk.desk import DeskCore
 
 
-def _intake(core: DeskCore, call_index: int, at: datetime, rng: random.Random) -> ValidIntake:
+# The incidents open when the demo starts: a spread of priorities and disciplines.
+OPEN_TYPES = ("MEDCARD", "FIRESTR", "BURG", "MVAI", "DISTRB", "WELF", "NOISE")
+
+
+def _intake(
+    core: DeskCore, call_index: int, at: datetime, rng: random.Random, type_code: str | None = None
+) -> ValidIntake:
     feed = DemoCallFeed(lambda: at, seed=call_index)
     call = feed.next_call()
-    draft = IntakeDraft(callback_number=call.ani, ani=call.ani, ali=call.ali,
-                        caller_name=call.caller_name, address=call.scenario_address.split(" (")[0],
-                        incident_type=call.scenario_type, narrative=call.scenario_text,
-                        received_at=at, answered_at=at + timedelta(seconds=rng.randrange(3, 25)))
+    draft = IntakeDraft(
+        callback_number=call.ani,
+        ani=call.ani,
+        ali=call.ali,
+        caller_name=call.caller_name,
+        address=call.scenario_address.split(" (")[0],
+        incident_type=type_code or call.scenario_type,
+        narrative=dict(SCENARIOS)[type_code] if type_code else call.scenario_text,
+        received_at=at,
+        answered_at=at + timedelta(seconds=rng.randrange(3, 25)),
+    )
     valid = validate_intake(draft, core.catalog, core.settings.intake.narrative_max_chars)
     assert isinstance(valid, ValidIntake), valid
     return valid
 
 
-def seed_demo(core: DeskCore, now: datetime, *, past: int = 60, open_now: int = 6) -> None:
+def seed_demo(
+    core: DeskCore, now: datetime, *, past: int = 60, open_now: int = len(OPEN_TYPES)
+) -> None:
     system = core.system_actor()
     for user in core.profile.users:
-        core.store.write_sync(accounts.create_user, system, user.username, user.display_name,
-                              user.role, user.password)
+        core.store.write_sync(
+            functools.partial(accounts.create_user, clock=lambda: now),
+            system,
+            user.username,
+            user.display_name,
+            user.role,
+            user.password,
+        )
     rng = random.Random(911)
     dispositions = core.profile.dispositions
     for i in range(past):
         at = now - timedelta(days=rng.uniform(1, 45), minutes=rng.randrange(0, 600))
-        summary, _ = core.store.write_sync(core.incidents.create, system, _intake(core, i, at, rng),
-                                           at)
-        core.store.write_sync(core.incidents.close, system, summary.id, rng.choice(dispositions),
-                              at + timedelta(minutes=rng.randrange(10, 90)))
+        summary, _ = core.store.write_sync(
+            core.incidents.create, system, _intake(core, i, at, rng), at
+        )
+        core.store.write_sync(
+            core.incidents.close,
+            system,
+            summary.id,
+            rng.choice(dispositions),
+            at + timedelta(minutes=rng.randrange(10, 90)),
+        )
     units = core.store.read_sync(core.units.list)
     free = [u for u in units if u.status == UnitStatus.AVAILABLE]
-    rng.shuffle(free)
     steps = (UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE)
     for i in range(open_now):
         at = now - timedelta(minutes=rng.randrange(2, 40))
-        summary, _ = core.store.write_sync(core.incidents.create, system,
-                                           _intake(core, 1000 + i, at, rng), at)
-        if i % 3 != 2 and free:
-            unit = free.pop()
-            core.store.write_sync(core.units.assign, system, unit.id, summary.id,
-                                  at + timedelta(seconds=45))
-            for step in steps[1:1 + i % 3]:
-                core.store.write_sync(core.units.set_status, system, unit.id, step,
-                                      at + timedelta(minutes=2 + steps.index(step)))
+        intake = _intake(core, 1000 + i, at, rng, OPEN_TYPES[i % len(OPEN_TYPES)])
+        summary, _ = core.store.write_sync(core.incidents.create, system, intake, at)
+        same = [u for u in free if u.discipline == intake.incident_type.discipline]
+        if i % 3 != 2 and same:
+            unit = same[0]
+            free.remove(unit)
+            core.store.write_sync(
+                core.units.assign, system, unit.id, summary.id, at + timedelta(seconds=45)
+            )
+            for step in steps[1 : 1 + i % 3]:
+                core.store.write_sync(
+                    core.units.set_status,
+                    system,
+                    unit.id,
+                    step,
+                    at + timedelta(minutes=2 + steps.index(step)),
+                )

@@ -92,7 +92,9 @@ def _enum(enum: type[Any], value: str, where: str) -> Any:
         raise ProfileError(f"{where}: {value!r} is not one of {allowed}") from None
 
 
-def load_profile(path: Path, apco: dict[str, ApcoType], *, with_users: bool = False) -> AgencyProfile:
+def load_profile(
+    path: Path, apco: dict[str, ApcoType], *, with_users: bool = False
+) -> AgencyProfile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -115,35 +117,50 @@ def load_profile(path: Path, apco: dict[str, ApcoType], *, with_users: bool = Fa
         if priority not in PRIORITIES:
             raise ProfileError(f"{where}: priority must be 1 to 5, got {priority}")
         seen.add(code)
-        types.append(IncidentType(
-            code=code, label=_need(entry, "label", where), apco_code=apco_code, priority=priority,
-            discipline=_enum(Discipline, _need(entry, "discipline", where), where),
-            sensitive=bool(entry.get("sensitive", False)),
-        ))
+        types.append(
+            IncidentType(
+                code=code,
+                label=_need(entry, "label", where),
+                apco_code=apco_code,
+                priority=priority,
+                discipline=_enum(Discipline, _need(entry, "discipline", where), where),
+                sensitive=bool(entry.get("sensitive", False)),
+            )
+        )
     units = []
     for i, entry in enumerate(data.get("units", []), start=1):
         where = f"{path}: units #{i}"
-        units.append(UnitSpec(
-            call_sign=_need(entry, "call_sign", where).strip().upper(),
-            discipline=_enum(Discipline, _need(entry, "discipline", where), where),
-            station=str(entry.get("station", "")),
-        ))
+        units.append(
+            UnitSpec(
+                call_sign=_need(entry, "call_sign", where).strip().upper(),
+                discipline=_enum(Discipline, _need(entry, "discipline", where), where),
+                station=str(entry.get("station", "")),
+            )
+        )
     users = []
     if with_users:
         for i, entry in enumerate(data.get("users", []), start=1):
             where = f"{path}: users #{i}"
-            users.append(DemoUser(
-                username=_need(entry, "username", where), display_name=_need(entry, "name", where),
-                role=_enum(Role, _need(entry, "role", where), where),
-                password=_need(entry, "password", where),
-            ))
+            users.append(
+                DemoUser(
+                    username=_need(entry, "username", where),
+                    display_name=_need(entry, "name", where),
+                    role=_enum(Role, _need(entry, "role", where), where),
+                    password=_need(entry, "password", where),
+                )
+            )
     dispositions = tuple(str(d) for d in data.get("dispositions", []))
     if not dispositions:
         raise ProfileError(f"{path}: 'dispositions' must list at least one disposition")
     return AgencyProfile(
-        name=str(agency.get("name", path.stem)), code=str(agency.get("code", "AGENCY")),
-        timezone=str(agency.get("timezone", "UTC")), incident_types=tuple(types),
-        units=tuple(units), dispositions=dispositions, users=tuple(users), apco=apco,
+        name=str(agency.get("name", path.stem)),
+        code=str(agency.get("code", "AGENCY")),
+        timezone=str(agency.get("timezone", "UTC")),
+        incident_types=tuple(types),
+        units=tuple(units),
+        dispositions=dispositions,
+        users=tuple(users),
+        apco=apco,
     )
 
 
@@ -160,9 +177,17 @@ class IncidentTypeCatalog:
         for apco in profile.apco.values():
             if apco.code not in mapped and apco.code not in self._types:
                 self._types[apco.code] = IncidentType(
-                    code=apco.code, label=apco.name.title(), apco_code=apco.code, priority=3,
-                    discipline=Discipline.OTHER)
+                    code=apco.code,
+                    label=apco.name.title(),
+                    apco_code=apco.code,
+                    priority=3,
+                    discipline=Discipline.OTHER,
+                )
         self._by_label = {t.label.upper(): t for t in self._types.values()}
+        # A mapped APCO code finds the agency's type for it (first mapping wins).
+        self._by_apco: dict[str, IncidentType] = {}
+        for t in profile.incident_types:
+            self._by_apco.setdefault(t.apco_code, t)
 
     def all(self) -> list[IncidentType]:
         return sorted(self._types.values(), key=lambda t: t.code)
@@ -177,4 +202,4 @@ class IncidentTypeCatalog:
             return None
         if "·" in key:
             key = key.split("·", 1)[0].strip()
-        return self._types.get(key) or self._by_label.get(key)
+        return self._types.get(key) or self._by_apco.get(key) or self._by_label.get(key)

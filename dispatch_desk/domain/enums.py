@@ -38,14 +38,22 @@ class UnitStatus(StrEnum):
     @property
     def committed(self) -> bool:
         """True while the unit is working an incident."""
-        return self in (UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE,
-                        UnitStatus.TRANSPORTING)
+        return self in (
+            UnitStatus.DISPATCHED,
+            UnitStatus.EN_ROUTE,
+            UnitStatus.ON_SCENE,
+            UnitStatus.TRANSPORTING,
+        )
 
 
-# The order a unit normally moves through while on an incident; a unit may skip steps
-# (arrives without reporting en route) but never goes back without being re-dispatched.
+# The order a unit normally moves through while on an incident. A unit may skip steps (arrives
+# without reporting en route), and a dispatcher may set an earlier status to correct a mis-key or
+# a unit sent on to another spot: allowed, and audited with the status it replaced.
 UNIT_PROGRESSION: tuple[UnitStatus, ...] = (
-    UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING,
+    UnitStatus.DISPATCHED,
+    UnitStatus.EN_ROUTE,
+    UnitStatus.ON_SCENE,
+    UnitStatus.TRANSPORTING,
 )
 
 

@@ -6,6 +6,7 @@ message a call-taker can act on, and the form keeps every character.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,14 +59,82 @@ class ValidIntake:
 
 def validate_narrative(text: str, max_chars: int) -> FieldError | None:
     if len(text) > max_chars:
-        return FieldError("narrative", f"This narrative entry is {len(text):,} characters; one entry "
-                                       f"holds at most {max_chars:,}. Shorten it or save it in parts "
-                                       "(nothing has been removed).")
+        return FieldError(
+            "narrative",
+            f"This narrative entry is {len(text):,} characters; one entry holds at "
+            f"most {max_chars:,}. Shorten it or save it in parts (nothing has been "
+            "removed).",
+        )
     return None
 
 
-def validate_intake(draft: IntakeDraft, catalog: IncidentTypeCatalog,
-                    narrative_max_chars: int) -> ValidIntake | list[FieldError]:
+@dataclass(frozen=True)
+class ValidEdit:
+    """The parts of a saved incident the call-taker may change, plus a new narrative entry."""
+
+    incident_type: IncidentType
+    priority: int
+    address: str
+    address_key: str
+    narrative: str
+
+
+def _incident_fields(
+    draft: IntakeDraft,
+    catalog: IncidentTypeCatalog,
+    narrative_max_chars: int,
+    errors: list[FieldError],
+) -> tuple[IncidentType | None, int | None, str]:
+    """Check address, type, priority and narrative; append what is wrong to ``errors``."""
+    address = " ".join(draft.address.split())
+    if not address:
+        errors.append(FieldError("address", "Enter the incident address or a landmark."))
+    elif len(address) > MAX_ADDRESS_CHARS:
+        errors.append(
+            FieldError("address", f"An address holds at most {MAX_ADDRESS_CHARS} characters.")
+        )
+    incident_type = catalog.resolve(draft.incident_type)
+    if not draft.incident_type.strip():
+        errors.append(FieldError("incident_type", "Choose an incident type."))
+    elif incident_type is None:
+        errors.append(
+            FieldError(
+                "incident_type",
+                f"Unknown incident type '{draft.incident_type.strip()}'. "
+                "Type a code or part of a name and pick from the list.",
+            )
+        )
+    priority: int | None = None
+    raw_priority = draft.priority.strip()
+    if raw_priority:
+        if re.fullmatch(r"[1-5]", raw_priority):
+            priority = int(raw_priority)
+        else:
+            errors.append(FieldError("priority", "Priority is a number from 1 (most urgent) to 5."))
+    elif incident_type is not None:
+        priority = incident_type.priority
+    narrative_error = validate_narrative(draft.narrative, narrative_max_chars)
+    if narrative_error:
+        errors.append(narrative_error)
+    return incident_type, priority, address
+
+
+def validate_edit(
+    draft: IntakeDraft, catalog: IncidentTypeCatalog, narrative_max_chars: int
+) -> ValidEdit | list[FieldError]:
+    errors: list[FieldError] = []
+    incident_type, priority, address = _incident_fields(draft, catalog, narrative_max_chars, errors)
+    if errors:
+        return errors
+    assert incident_type is not None and priority is not None
+    return ValidEdit(
+        incident_type, priority, address, normalize_address(address), draft.narrative.strip()
+    )
+
+
+def validate_intake(
+    draft: IntakeDraft, catalog: IncidentTypeCatalog, narrative_max_chars: int
+) -> ValidIntake | list[FieldError]:
     errors: list[FieldError] = []
 
     callback = normalize_phone(draft.callback_number)
@@ -76,49 +145,27 @@ def validate_intake(draft: IntakeDraft, catalog: IncidentTypeCatalog,
         ani = normalize_phone(draft.ani)
         if isinstance(ani, PhoneError):
             errors.append(FieldError("ani", "ANI: " + ani.message))
-
     if len(draft.caller_name) > MAX_NAME_CHARS:
-        errors.append(FieldError("caller_name", f"A caller name holds at most {MAX_NAME_CHARS} "
-                                                "characters."))
+        errors.append(
+            FieldError("caller_name", f"A caller name holds at most {MAX_NAME_CHARS} characters.")
+        )
     if len(draft.ali) > MAX_ALI_CHARS:
         errors.append(FieldError("ali", f"ALI holds at most {MAX_ALI_CHARS} characters."))
-
-    address = " ".join(draft.address.split())
-    if not address:
-        errors.append(FieldError("address", "Enter the incident address or a landmark."))
-    elif len(address) > MAX_ADDRESS_CHARS:
-        errors.append(FieldError("address", f"An address holds at most {MAX_ADDRESS_CHARS} "
-                                            "characters."))
-
-    incident_type = catalog.resolve(draft.incident_type)
-    if not draft.incident_type.strip():
-        errors.append(FieldError("incident_type", "Choose an incident type."))
-    elif incident_type is None:
-        errors.append(FieldError("incident_type", f"Unknown incident type "
-                                                  f"'{draft.incident_type.strip()}'. Type a code or "
-                                                  "part of a name and pick from the list."))
-
-    priority: int | None = None
-    raw_priority = draft.priority.strip()
-    if raw_priority:
-        if raw_priority.isdigit() and 1 <= int(raw_priority) <= 5:
-            priority = int(raw_priority)
-        else:
-            errors.append(FieldError("priority", "Priority is a number from 1 (most urgent) to 5."))
-    elif incident_type is not None:
-        priority = incident_type.priority
-
-    narrative_error = validate_narrative(draft.narrative, narrative_max_chars)
-    if narrative_error:
-        errors.append(narrative_error)
-
+    incident_type, priority, address = _incident_fields(draft, catalog, narrative_max_chars, errors)
     if errors:
         return errors
     assert isinstance(callback, str) and incident_type is not None and priority is not None
     return ValidIntake(
-        callback_e164=callback, ani_e164=ani if isinstance(ani, str) else None,
-        caller_name=draft.caller_name.strip(), ali=draft.ali.strip(), address=address,
-        address_key=normalize_address(address), incident_type=incident_type, priority=priority,
-        narrative=draft.narrative.strip(), call_kind=draft.call_kind,
-        received_at=draft.received_at, answered_at=draft.answered_at,
+        callback_e164=callback,
+        ani_e164=ani if isinstance(ani, str) else None,
+        caller_name=draft.caller_name.strip(),
+        ali=draft.ali.strip(),
+        address=address,
+        address_key=normalize_address(address),
+        incident_type=incident_type,
+        priority=priority,
+        narrative=draft.narrative.strip(),
+        call_kind=draft.call_kind,
+        received_at=draft.received_at,
+        answered_at=draft.answered_at,
     )

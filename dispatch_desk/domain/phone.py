@@ -23,8 +23,9 @@ def normalize_phone(text: str, default_country: str = "1") -> str | PhoneError:
     if not raw:
         return PhoneError("Enter a callback number.")
     if not _ALLOWED.match(raw):
-        return PhoneError("A phone number holds digits only (spaces, dots, dashes and "
-                          "brackets are fine).")
+        return PhoneError(
+            "A phone number holds digits only (spaces, dots, dashes and brackets are fine)."
+        )
     digits = re.sub(r"\D", "", raw)
     if raw.startswith("+"):
         if not 8 <= len(digits) <= 15:

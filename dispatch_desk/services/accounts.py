@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,41 +43,89 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def create_user(session: Session, actor: Actor, username: str, display_name: str, role: Role,
-                password: str, *, clock: Clock = utc_now) -> UserView:
+def create_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    *,
+    clock: Clock = utc_now,
+) -> UserView:
     now = clock()
     if actor.username != "system":
         audit.require(actor, now, "user.create", (Role.ADMIN,), target=username)
-    user = User(username=username.strip().lower(), display_name=display_name, role=role,
-                password_hash=hash_password(password), created_at=now)
+    user = User(
+        username=username.strip().lower(),
+        display_name=display_name,
+        role=role,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor, now, "user.create", entity_type="user", entity_id=user.id,
-                 target=user.username, role=role.value)
+    audit.record(
+        session,
+        actor,
+        now,
+        "user.create",
+        entity_type="user",
+        entity_id=user.id,
+        target=user.username,
+        role=role.value,
+    )
     return UserView(user.username, user.display_name, user.role, user.active)
 
 
-def authenticate(session: Session, username: str, password: str, workstation: str, *,
-                 max_failed: int = 5, clock: Clock = utc_now) -> Actor:
+def _refuse(
+    message: str, actor: Actor, at: datetime, reason: str, user_id: uuid.UUID | None = None
+) -> LoginFailed:
+    """A refusal whose audit row (and failure count) survive the rollback of the attempt."""
+
+    def record_failure(session: Session) -> None:
+        extra: dict[str, object] = {}
+        user = session.get(User, user_id) if user_id else None
+        if user is not None and reason == "wrong password":
+            user.failed_logins += 1
+            extra["failed_logins"] = user.failed_logins
+        audit.record(session, actor, at, "login", outcome="failed", reason=reason, **extra)
+
+    failure = LoginFailed(message)
+    failure.record_after_rollback = record_failure  # type: ignore[attr-defined]
+    return failure
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    workstation: str,
+    *,
+    max_failed: int = 5,
+    clock: Clock = utc_now,
+) -> Actor:
     """Check a log-in; every attempt, good or bad, is audited."""
     now = clock()
     name = username.strip().lower()
     user = session.scalar(select(User).where(User.username == name))
-    anonymous = Actor(None, name or "(blank)", "", Role.CALL_TAKER, workstation)
     if user is None:
-        audit.record(session, anonymous, now, "login", outcome="failed", reason="unknown user")
-        raise LoginFailed("User name or password is wrong.")
+        anonymous = Actor(None, name or "(blank)", "", Role.CALL_TAKER, workstation)
+        raise _refuse("User name or password is wrong.", anonymous, now, "unknown user")
     actor = Actor(user.id, user.username, user.display_name, user.role, workstation)
     if not user.active or user.failed_logins >= max_failed:
-        audit.record(session, actor, now, "login", outcome="failed", reason="account locked")
-        raise LoginFailed("This account is locked. A supervisor or administrator can unlock it.")
+        raise _refuse(
+            "This account is locked. A supervisor or administrator can unlock it.",
+            actor,
+            now,
+            "account locked",
+        )
     try:
         _HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        audit.record(session, actor, now, "login", outcome="failed", reason="wrong password",
-                     failed_logins=user.failed_logins)
-        raise LoginFailed("User name or password is wrong.") from None
+        raise _refuse(
+            "User name or password is wrong.", actor, now, "wrong password", user.id
+        ) from None
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     user.failed_logins = 0
@@ -96,8 +146,9 @@ def verify_unlock(session: Session, actor: Actor, password: str, *, clock: Clock
     return ok
 
 
-def record_session_event(session: Session, actor: Actor, action: str, *,
-                         clock: Clock = utc_now) -> None:
+def record_session_event(
+    session: Session, actor: Actor, action: str, *, clock: Clock = utc_now
+) -> None:
     audit.record(session, actor, clock(), action)
 
 

@@ -18,17 +18,29 @@ from dispatch_desk.services.context import Actor, PermissionDenied
 from dispatch_desk.storage.models import AuditEvent
 
 
-def record(session: Session, actor: Actor, at: datetime, action: str, *,
-           entity_type: str = "", entity_id: uuid.UUID | str | None = None,
-           outcome: str = "ok", **detail: Any) -> AuditEvent:
+def record(
+    session: Session,
+    actor: Actor,
+    at: datetime,
+    action: str,
+    *,
+    entity_type: str = "",
+    entity_id: uuid.UUID | str | None = None,
+    outcome: str = "ok",
+    **detail: Any,
+) -> AuditEvent:
     event = AuditEvent(
-        at=at, user_id=actor.user_id, username=actor.username, workstation=actor.workstation,
-        action=action, entity_type=entity_type, entity_id=str(entity_id or ""),
+        at=at,
+        user_id=actor.user_id,
+        username=actor.username,
+        workstation=actor.workstation,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id or ""),
         detail=json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True),
         outcome=outcome,
     )
     session.add(event)
-    session.flush([event])
     note_change(session, "audit", event.id)
     return event
 
@@ -43,7 +55,8 @@ def require(actor: Actor, at: datetime, action: str, roles: Sequence[Role], **de
         return
     denied = PermissionDenied(f"A {actor.role.label.lower()} may not do this ({action}).")
     denied.record_after_rollback = lambda session: record(
-        session, actor, at, action, outcome="denied", role=actor.role.value, **detail)
+        session, actor, at, action, outcome="denied", role=actor.role.value, **detail
+    )
     raise denied
 
 
@@ -59,12 +72,28 @@ class AuditRow:
     detail: dict[str, Any]
 
 
-def list_events(session: Session, *, entity_id: uuid.UUID | str | None = None,
-                action: str | None = None, limit: int = 500) -> list[AuditRow]:
+def list_events(
+    session: Session,
+    *,
+    entity_id: uuid.UUID | str | None = None,
+    action: str | None = None,
+    limit: int = 500,
+) -> list[AuditRow]:
     query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id).limit(limit)
     if entity_id is not None:
         query = query.where(AuditEvent.entity_id == str(entity_id))
     if action is not None:
         query = query.where(AuditEvent.action == action)
-    return [AuditRow(e.at, e.username, e.workstation, e.action, e.entity_type, e.entity_id,
-                     e.outcome, json.loads(e.detail)) for e in session.scalars(query)]
+    return [
+        AuditRow(
+            e.at,
+            e.username,
+            e.workstation,
+            e.action,
+            e.entity_type,
+            e.entity_id,
+            e.outcome,
+            json.loads(e.detail),
+        )
+        for e in session.scalars(query)
+    ]

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.agency import IncidentTypeCatalog
 from dispatch_desk.domain.enums import PRIORITIES, IncidentStatus, LocationSource, Role
-from dispatch_desk.domain.intake import ValidIntake
+from dispatch_desk.domain.intake import ValidEdit, ValidIntake
 from dispatch_desk.events import note_change
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, NotFound, RuleViolation
@@ -92,8 +93,9 @@ class IncidentEdit:
 class IncidentService:
     """The incident rules, configured with the agency's catalogue and limits."""
 
-    def __init__(self, catalog: IncidentTypeCatalog, dispositions: tuple[str, ...],
-                 units: UnitService) -> None:
+    def __init__(
+        self, catalog: IncidentTypeCatalog, dispositions: tuple[str, ...], units: UnitService
+    ) -> None:
         self.catalog = catalog
         self.dispositions = dispositions
         self.units = units
@@ -112,103 +114,211 @@ class IncidentService:
             select(Assignment.incident_id, Unit.call_sign)
             .join(Unit, Unit.id == Assignment.unit_id)
             .where(Assignment.incident_id.in_(ids), Assignment.cleared_at.is_(None))
-            .order_by(Assignment.assigned_at)).all()
+            .order_by(Assignment.assigned_at)
+        ).all()
         units: dict[uuid.UUID, list[str]] = {}
         for incident_id, call_sign in rows:
             units.setdefault(incident_id, []).append(call_sign)
-        return [IncidentSummary(
-            id=i.id, number=i.number, type_code=i.type_code, type_label=self._label(i.type_code),
-            priority=i.priority, status=i.status, address=i.address, created_at=i.created_at,
-            updated_at=i.updated_at, closed_at=i.closed_at, disposition=i.disposition,
-            units=tuple(units.get(i.id, ())),
-        ) for i in incidents]
+        return [
+            IncidentSummary(
+                id=i.id,
+                number=i.number,
+                type_code=i.type_code,
+                type_label=self._label(i.type_code),
+                priority=i.priority,
+                status=i.status,
+                address=i.address,
+                created_at=i.created_at,
+                updated_at=i.updated_at,
+                closed_at=i.closed_at,
+                disposition=i.disposition,
+                units=tuple(units.get(i.id, ())),
+            )
+            for i in incidents
+        ]
 
     def summary(self, session: Session, incident_id: uuid.UUID) -> IncidentSummary:
         return self._summaries(session, [self._get(session, incident_id)])[0]
 
+    def summaries(self, session: Session, ids: list[uuid.UUID]) -> list[IncidentSummary]:
+        """Current summaries of these incidents (closed ones included), for in-place refresh."""
+        if not ids:
+            return []
+        return self._summaries(
+            session, list(session.scalars(select(Incident).where(Incident.id.in_(ids))))
+        )
+
     def open_queue(self, session: Session) -> list[IncidentSummary]:
         """Pending and active incidents, most urgent first, then oldest first."""
-        incidents = list(session.scalars(
-            select(Incident).where(Incident.status != IncidentStatus.CLOSED)
-            .order_by(Incident.priority, Incident.created_at)))
+        incidents = list(
+            session.scalars(
+                select(Incident)
+                .where(Incident.status != IncidentStatus.CLOSED)
+                .order_by(Incident.priority, Incident.created_at)
+            )
+        )
         return self._summaries(session, incidents)
 
     def detail(self, session: Session, incident_id: uuid.UUID) -> IncidentDetail:
         incident = self._get(session, incident_id)
         calls = session.execute(
-            select(Call, Caller.name).outerjoin(Caller, Caller.id == Call.caller_id)
-            .where(Call.incident_id == incident_id).order_by(Call.created_at)).all()
+            select(Call, Caller.name)
+            .outerjoin(Caller, Caller.id == Call.caller_id)
+            .where(Call.incident_id == incident_id)
+            .order_by(Call.created_at)
+        ).all()
         notes = session.scalars(
-            select(NarrativeEntry).where(NarrativeEntry.incident_id == incident_id)
-            .order_by(NarrativeEntry.at, NarrativeEntry.id))
+            select(NarrativeEntry)
+            .where(NarrativeEntry.incident_id == incident_id)
+            .order_by(NarrativeEntry.at, NarrativeEntry.id)
+        )
         return IncidentDetail(
             summary=self._summaries(session, [incident])[0],
-            calls=tuple(CallView(c.kind.value, c.ani_e164, c.callback_e164, name or "",
-                                 c.ali_text, c.received_at, c.answered_at) for c, name in calls),
+            calls=tuple(
+                CallView(
+                    c.kind.value,
+                    c.ani_e164,
+                    c.callback_e164,
+                    name or "",
+                    c.ali_text,
+                    c.received_at,
+                    c.answered_at,
+                )
+                for c, name in calls
+            ),
             narrative=tuple(NarrativeView(n.at, n.author_name, n.text) for n in notes),
         )
 
-    def history(self, session: Session, *, phone_e164: str | None = None,
-                address_key: str | None = None, limit: int = 25,
-                exclude: uuid.UUID | None = None) -> list[HistoryItem]:
+    def history(
+        self,
+        session: Session,
+        *,
+        phone_e164: str | None = None,
+        address_key: str | None = None,
+        limit: int = 25,
+        exclude: uuid.UUID | None = None,
+    ) -> list[HistoryItem]:
         """Earlier incidents for this number (caller or callback) or at this address."""
         matched: dict[uuid.UUID, set[str]] = {}
         if phone_e164:
             for (incident_id,) in session.execute(
-                    select(Call.incident_id).where(or_(Call.ani_e164 == phone_e164,
-                                                       Call.callback_e164 == phone_e164))
-                    .order_by(Call.created_at.desc()).limit(limit)):
+                select(Call.incident_id)
+                .where(or_(Call.ani_e164 == phone_e164, Call.callback_e164 == phone_e164))
+                .order_by(Call.created_at.desc())
+                .limit(limit)
+            ):
                 matched.setdefault(incident_id, set()).add("phone")
         if address_key:
             for (incident_id,) in session.execute(
-                    select(Incident.id).where(Incident.address_key == address_key)
-                    .order_by(Incident.created_at.desc()).limit(limit)):
+                select(Incident.id)
+                .where(Incident.address_key == address_key)
+                .order_by(Incident.created_at.desc())
+                .limit(limit)
+            ):
                 matched.setdefault(incident_id, set()).add("address")
         matched.pop(exclude, None) if exclude else None
         if not matched:
             return []
-        incidents = list(session.scalars(
-            select(Incident).where(Incident.id.in_(list(matched)))
-            .order_by(Incident.created_at.desc()).limit(limit)))
-        return [HistoryItem(s, frozenset(matched[s.id]))
-                for s in self._summaries(session, incidents)]
+        incidents = list(
+            session.scalars(
+                select(Incident)
+                .where(Incident.id.in_(list(matched)))
+                .order_by(Incident.created_at.desc())
+                .limit(limit)
+            )
+        )
+        return [
+            HistoryItem(s, frozenset(matched[s.id])) for s in self._summaries(session, incidents)
+        ]
 
-    def possible_duplicates(self, session: Session, type_code: str, address_key: str,
-                            now: datetime, window_min: int) -> list[IncidentSummary]:
+    def possible_duplicates(
+        self, session: Session, type_code: str, address_key: str, now: datetime, window_min: int
+    ) -> list[IncidentSummary]:
         """Open incidents of the same type at the same address within the window."""
         if not address_key or window_min <= 0:
             return []
         since = now - timedelta(minutes=window_min)
-        incidents = list(session.scalars(
-            select(Incident).where(Incident.status != IncidentStatus.CLOSED,
-                                   Incident.address_key == address_key,
-                                   Incident.type_code == type_code,
-                                   Incident.created_at >= since)
-            .order_by(Incident.created_at.desc())))
+        incidents = list(
+            session.scalars(
+                select(Incident)
+                .where(
+                    Incident.status != IncidentStatus.CLOSED,
+                    Incident.address_key == address_key,
+                    Incident.type_code == type_code,
+                    Incident.created_at >= since,
+                )
+                .order_by(Incident.created_at.desc())
+            )
+        )
         return self._summaries(session, incidents)
 
     # -- writing
 
-    def create(self, session: Session, actor: Actor, intake: ValidIntake,
-               now: datetime) -> IncidentSummary:
+    def create_checked(
+        self,
+        session: Session,
+        actor: Actor,
+        intake: ValidIntake,
+        now: datetime,
+        *,
+        duplicate_window_min: int,
+        allow_duplicate: bool,
+    ) -> IncidentSummary | list[IncidentSummary]:
+        """Create the incident, unless it looks like a duplicate the call-taker has not yet seen.
+
+        Check and insert are one transaction, so two call-takers cannot both miss each other's
+        incident; the duplicates found are returned instead of creating anything.
+        """
+        if not allow_duplicate:
+            duplicates = self.possible_duplicates(
+                session, intake.incident_type.code, intake.address_key, now, duplicate_window_min
+            )
+            if duplicates:
+                return duplicates
+        return self.create(session, actor, intake, now)
+
+    def create(
+        self, session: Session, actor: Actor, intake: ValidIntake, now: datetime
+    ) -> IncidentSummary:
         audit.require(actor, now, "incident.create", TAKE_CALLS)
         incident = Incident(
-            number=next_incident_number(session, now), type_code=intake.incident_type.code,
-            apco_code=intake.incident_type.apco_code, priority=intake.priority,
-            status=IncidentStatus.PENDING, address=intake.address, address_key=intake.address_key,
-            created_at=now, updated_at=now, created_by=actor.user_id,
-            workstation=actor.workstation)
+            number=next_incident_number(session, now),
+            type_code=intake.incident_type.code,
+            apco_code=intake.incident_type.apco_code,
+            priority=intake.priority,
+            status=IncidentStatus.PENDING,
+            address=intake.address,
+            address_key=intake.address_key,
+            created_at=now,
+            updated_at=now,
+            created_by=actor.user_id,
+            workstation=actor.workstation,
+        )
         session.add(incident)
-        session.flush([incident])
+        session.flush()  # parents first: without relationship()s the ORM does not order inserts
         self._add_call(session, actor, incident, intake, now)
-        audit.record(session, actor, now, "incident.create", entity_type="incident",
-                     entity_id=incident.id, number=incident.number, type=incident.type_code,
-                     priority=incident.priority)
+        audit.record(
+            session,
+            actor,
+            now,
+            "incident.create",
+            entity_type="incident",
+            entity_id=incident.id,
+            number=incident.number,
+            type=incident.type_code,
+            priority=incident.priority,
+        )
         note_change(session, "incident", incident.id)
         return self._summaries(session, [incident])[0]
 
-    def add_call(self, session: Session, actor: Actor, incident_id: uuid.UUID,
-                 intake: ValidIntake, now: datetime) -> IncidentSummary:
+    def add_call(
+        self,
+        session: Session,
+        actor: Actor,
+        incident_id: uuid.UUID,
+        intake: ValidIntake,
+        now: datetime,
+    ) -> IncidentSummary:
         """Attach another caller's call to an existing incident (a duplicate call)."""
         audit.require(actor, now, "incident.add_call", TAKE_CALLS, incident=str(incident_id))
         incident = self._get(session, incident_id)
@@ -216,44 +326,88 @@ class IncidentService:
             raise RuleViolation(f"{incident.number} is closed; create a new incident instead.")
         self._add_call(session, actor, incident, intake, now)
         incident.updated_at = now
-        audit.record(session, actor, now, "incident.add_call", entity_type="incident",
-                     entity_id=incident.id, number=incident.number)
+        audit.record(
+            session,
+            actor,
+            now,
+            "incident.add_call",
+            entity_type="incident",
+            entity_id=incident.id,
+            number=incident.number,
+        )
         note_change(session, "incident", incident.id)
         return self._summaries(session, [incident])[0]
 
-    def _add_call(self, session: Session, actor: Actor, incident: Incident, intake: ValidIntake,
-                  now: datetime) -> None:
+    def _add_call(
+        self, session: Session, actor: Actor, incident: Incident, intake: ValidIntake, now: datetime
+    ) -> None:
         caller = Caller(phone_e164=intake.callback_e164, name=intake.caller_name, created_at=now)
         session.add(caller)
-        session.flush([caller])
-        call = Call(incident_id=incident.id, caller_id=caller.id, kind=intake.call_kind,
-                    ani_e164=intake.ani_e164, callback_e164=intake.callback_e164,
-                    ali_text=intake.ali, received_at=intake.received_at,
-                    answered_at=intake.answered_at, taken_by=actor.user_id,
-                    workstation=actor.workstation, created_at=now)
+        session.flush()
+        call = Call(
+            incident_id=incident.id,
+            caller_id=caller.id,
+            kind=intake.call_kind,
+            ani_e164=intake.ani_e164,
+            callback_e164=intake.callback_e164,
+            ali_text=intake.ali,
+            received_at=intake.received_at,
+            answered_at=intake.answered_at,
+            taken_by=actor.user_id,
+            workstation=actor.workstation,
+            created_at=now,
+        )
         session.add(call)
-        session.flush([call])
+        session.flush()
         if intake.ali:
-            session.add(Location(incident_id=incident.id, call_id=call.id,
-                                 source=LocationSource.CARRIER, address=intake.ali[:300],
-                                 recorded_at=now))
-        session.add(Location(incident_id=incident.id, call_id=call.id, source=LocationSource.MANUAL,
-                             address=intake.address, accepted=True, recorded_at=now))
+            session.add(
+                Location(
+                    incident_id=incident.id,
+                    call_id=call.id,
+                    source=LocationSource.CARRIER,
+                    address=intake.ali[:300],
+                    recorded_at=now,
+                )
+            )
+        session.add(
+            Location(
+                incident_id=incident.id,
+                call_id=call.id,
+                source=LocationSource.MANUAL,
+                address=intake.address,
+                accepted=True,
+                recorded_at=now,
+            )
+        )
         if intake.narrative:
             self._narrate(session, actor, incident, intake.narrative, now)
 
-    def _narrate(self, session: Session, actor: Actor, incident: Incident, text: str,
-                 now: datetime) -> None:
-        entry = NarrativeEntry(incident_id=incident.id, at=now, author_id=actor.user_id,
-                               author_name=actor.display_name or actor.username, text=text)
+    def _narrate(
+        self, session: Session, actor: Actor, incident: Incident, text: str, now: datetime
+    ) -> None:
+        entry = NarrativeEntry(
+            incident_id=incident.id,
+            at=now,
+            author_id=actor.user_id,
+            author_name=actor.display_name or actor.username,
+            text=text,
+        )
         session.add(entry)
-        session.flush([entry])
         note_change(session, "narrative", incident.id)
-        audit.record(session, actor, now, "incident.narrative", entity_type="incident",
-                     entity_id=incident.id, number=incident.number, chars=len(text))
+        audit.record(
+            session,
+            actor,
+            now,
+            "incident.narrative",
+            entity_type="incident",
+            entity_id=incident.id,
+            number=incident.number,
+            chars=len(text),
+        )
 
-    def add_narrative(self, session: Session, actor: Actor, incident_id: uuid.UUID, text: str,
-                      now: datetime) -> None:
+    def add_narrative(
+        self, session: Session, actor: Actor, incident_id: uuid.UUID, text: str, now: datetime
+    ) -> None:
         audit.require(actor, now, "incident.narrative", TAKE_CALLS, incident=str(incident_id))
         incident = self._get(session, incident_id)
         if text.strip():
@@ -261,8 +415,14 @@ class IncidentService:
             incident.updated_at = now
             note_change(session, "incident", incident.id)
 
-    def update(self, session: Session, actor: Actor, incident_id: uuid.UUID, edit: IncidentEdit,
-               now: datetime) -> IncidentSummary:
+    def update(
+        self,
+        session: Session,
+        actor: Actor,
+        incident_id: uuid.UUID,
+        edit: IncidentEdit,
+        now: datetime,
+    ) -> IncidentSummary:
         audit.require(actor, now, "incident.update", TAKE_CALLS, incident=str(incident_id))
         incident = self._get(session, incident_id)
         if incident.status == IncidentStatus.CLOSED:
@@ -282,18 +442,60 @@ class IncidentService:
         if edit.address is not None and edit.address != incident.address:
             changed["address"] = ["(changed)", "(changed)"]  # the text itself stays in the record
             incident.address = edit.address
-            incident.address_key = edit.address_key or incident.address_key
-            session.add(Location(incident_id=incident.id, source=LocationSource.MANUAL,
-                                 address=edit.address, accepted=True, recorded_at=now))
+            incident.address_key = edit.address_key or normalize_address(edit.address)
+            session.add(
+                Location(
+                    incident_id=incident.id,
+                    source=LocationSource.MANUAL,
+                    address=edit.address,
+                    accepted=True,
+                    recorded_at=now,
+                )
+            )
         if changed:
             incident.updated_at = now
-            audit.record(session, actor, now, "incident.update", entity_type="incident",
-                         entity_id=incident.id, number=incident.number, changed=changed)
+            audit.record(
+                session,
+                actor,
+                now,
+                "incident.update",
+                entity_type="incident",
+                entity_id=incident.id,
+                number=incident.number,
+                changed=changed,
+            )
             note_change(session, "incident", incident.id)
         return self._summaries(session, [incident])[0]
 
-    def close(self, session: Session, actor: Actor, incident_id: uuid.UUID, disposition: str,
-              now: datetime) -> IncidentSummary:
+    def amend(
+        self, session: Session, actor: Actor, incident_id: uuid.UUID, edit: ValidEdit, now: datetime
+    ) -> IncidentSummary:
+        """Save the call-taker's follow-up (changes and a narrative entry) in one go."""
+        summary = self.update(
+            session,
+            actor,
+            incident_id,
+            IncidentEdit(
+                type_code=edit.incident_type.code,
+                priority=edit.priority,
+                address=edit.address,
+                address_key=edit.address_key,
+            ),
+            now,
+        )
+        if edit.narrative:
+            self.add_narrative(session, actor, incident_id, edit.narrative, now)
+            summary = self.summary(session, incident_id)
+        return summary
+
+    def close(
+        self,
+        session: Session,
+        actor: Actor,
+        incident_id: uuid.UUID,
+        disposition: str,
+        now: datetime,
+    ) -> IncidentSummary:
         """Close with a disposition; units still assigned are cleared first (each audited)."""
         audit.require(actor, now, "incident.close", TAKE_CALLS, incident=str(incident_id))
         incident = self._get(session, incident_id)
@@ -302,16 +504,26 @@ class IncidentService:
         if disposition not in self.dispositions:
             raise RuleViolation(f"Choose a disposition from the list; {disposition!r} is not one.")
         assigned = session.scalars(
-            select(Assignment.unit_id).where(Assignment.incident_id == incident.id,
-                                             Assignment.cleared_at.is_(None))).all()
+            select(Assignment.unit_id).where(
+                Assignment.incident_id == incident.id, Assignment.cleared_at.is_(None)
+            )
+        ).all()
         for unit_id in assigned:
             self.units.clear(session, actor, unit_id, now)
         incident.status = IncidentStatus.CLOSED
         incident.disposition = disposition
         incident.closed_at = incident.updated_at = now
-        audit.record(session, actor, now, "incident.close", entity_type="incident",
-                     entity_id=incident.id, number=incident.number, disposition=disposition,
-                     units_cleared=len(assigned))
+        audit.record(
+            session,
+            actor,
+            now,
+            "incident.close",
+            entity_type="incident",
+            entity_id=incident.id,
+            number=incident.number,
+            disposition=disposition,
+            units_cleared=len(assigned),
+        )
         note_change(session, "incident", incident.id)
         return self._summaries(session, [incident])[0]
 

@@ -21,7 +21,9 @@ def next_incident_number(session: Session, now: datetime) -> str:
     block = session.scalar(
         select(NumberBlock)
         .where(NumberBlock.year == year, NumberBlock.next_value <= NumberBlock.last_value)
-        .order_by(NumberBlock.next_value).limit(1))
+        .order_by(NumberBlock.next_value)
+        .limit(1)
+    )
     if block is None:
         block = NumberBlock(year=year, next_value=1, last_value=STANDALONE_BLOCK, source="local")
         session.add(block)

@@ -43,8 +43,10 @@ class StatusEventView:
 class UnitService:
     def list(self, session: Session) -> list[UnitView]:
         rows = session.execute(
-            select(Unit, Incident.number).outerjoin(Incident, Incident.id == Unit.incident_id)
-            .order_by(Unit.discipline, Unit.call_sign)).all()
+            select(Unit, Incident.number)
+            .outerjoin(Incident, Incident.id == Unit.incident_id)
+            .order_by(Unit.discipline, Unit.call_sign)
+        ).all()
         return [self._view(u, number) for u, number in rows]
 
     def history(self, session: Session, incident_id: uuid.UUID) -> list[StatusEventView]:
@@ -53,7 +55,8 @@ class UnitService:
             .join(Unit, Unit.id == UnitStatusEvent.unit_id)
             .outerjoin(Incident, Incident.id == UnitStatusEvent.incident_id)
             .where(UnitStatusEvent.incident_id == incident_id)
-            .order_by(UnitStatusEvent.at, UnitStatusEvent.id)).all()
+            .order_by(UnitStatusEvent.at, UnitStatusEvent.id)
+        ).all()
         return [StatusEventView(sign, e.status, e.at, number) for e, sign, number in rows]
 
     def ensure_units(self, session: Session, specs: tuple[UnitSpec, ...], now: datetime) -> int:
@@ -62,16 +65,29 @@ class UnitService:
         added = 0
         for spec in specs:
             if spec.call_sign not in known:
-                session.add(Unit(call_sign=spec.call_sign, discipline=spec.discipline,
-                                 station=spec.station, status=UnitStatus.AVAILABLE,
-                                 status_changed_at=now))
+                session.add(
+                    Unit(
+                        call_sign=spec.call_sign,
+                        discipline=spec.discipline,
+                        station=spec.station,
+                        status=UnitStatus.AVAILABLE,
+                        status_changed_at=now,
+                    )
+                )
                 added += 1
         return added
 
-    def assign(self, session: Session, actor: Actor, unit_id: uuid.UUID,
-               incident_id: uuid.UUID, now: datetime) -> UnitView:
-        audit.require(actor, now, "unit.assign", DISPATCH, unit=str(unit_id),
-                      incident=str(incident_id))
+    def assign(
+        self,
+        session: Session,
+        actor: Actor,
+        unit_id: uuid.UUID,
+        incident_id: uuid.UUID,
+        now: datetime,
+    ) -> UnitView:
+        audit.require(
+            actor, now, "unit.assign", DISPATCH, unit=str(unit_id), incident=str(incident_id)
+        )
         unit = self._get(session, unit_id)
         incident = session.get(Incident, incident_id)
         if incident is None:
@@ -83,24 +99,38 @@ class UnitService:
         if unit.status.committed or unit.incident_id is not None:
             other = session.get(Incident, unit.incident_id) if unit.incident_id else None
             where = f" on {other.number}" if other else ""
-            raise RuleViolation(f"{unit.call_sign} is {unit.status.label.lower()}{where}; "
-                                "clear it there before assigning it here.")
+            raise RuleViolation(
+                f"{unit.call_sign} is {unit.status.label.lower()}{where}; "
+                "clear it there before assigning it here."
+            )
         if unit.status == UnitStatus.OUT_OF_SERVICE:
             raise RuleViolation(f"{unit.call_sign} is out of service.")
-        session.add(Assignment(incident_id=incident.id, unit_id=unit.id, assigned_at=now,
-                               assigned_by=actor.user_id))
+        session.add(
+            Assignment(
+                incident_id=incident.id, unit_id=unit.id, assigned_at=now, assigned_by=actor.user_id
+            )
+        )
         unit.incident_id = incident.id
         self._set(session, actor, unit, UnitStatus.DISPATCHED, incident.id, now)
         if incident.status == IncidentStatus.PENDING:
             incident.status = IncidentStatus.ACTIVE
         incident.updated_at = now
         note_change(session, "incident", incident.id)
-        audit.record(session, actor, now, "unit.assign", entity_type="incident",
-                     entity_id=incident.id, number=incident.number, unit=unit.call_sign)
+        audit.record(
+            session,
+            actor,
+            now,
+            "unit.assign",
+            entity_type="incident",
+            entity_id=incident.id,
+            number=incident.number,
+            unit=unit.call_sign,
+        )
         return self._view(unit, incident.number)
 
-    def set_status(self, session: Session, actor: Actor, unit_id: uuid.UUID, status: UnitStatus,
-                   now: datetime) -> UnitView:
+    def set_status(
+        self, session: Session, actor: Actor, unit_id: uuid.UUID, status: UnitStatus, now: datetime
+    ) -> UnitView:
         audit.require(actor, now, "unit.status", DISPATCH, unit=str(unit_id), status=status.value)
         unit = self._get(session, unit_id)
         if status == unit.status:
@@ -118,15 +148,20 @@ class UnitService:
         return self._view_of(session, unit)
 
     def clear(self, session: Session, actor: Actor, unit_id: uuid.UUID, now: datetime) -> None:
-        """End the unit's assignment: a 'cleared' event on the incident, then available."""
+        """End the unit's assignment: a 'cleared' event on the incident, then available.
+
+        The caller has checked the actor's role (set_status and closing an incident do)."""
         unit = self._get(session, unit_id)
         incident_id = unit.incident_id
         if incident_id is None:
             return
         for assignment in session.scalars(
-                select(Assignment).where(Assignment.unit_id == unit.id,
-                                         Assignment.incident_id == incident_id,
-                                         Assignment.cleared_at.is_(None))):
+            select(Assignment).where(
+                Assignment.unit_id == unit.id,
+                Assignment.incident_id == incident_id,
+                Assignment.cleared_at.is_(None),
+            )
+        ):
             assignment.cleared_at = now
         self._set(session, actor, unit, UnitStatus.CLEARED, incident_id, now)
         unit.incident_id = None
@@ -134,23 +169,50 @@ class UnitService:
         incident = session.get(Incident, incident_id)
         if incident is not None and incident.status == IncidentStatus.ACTIVE:
             session.flush()
-            still = session.scalar(select(Assignment.id).where(
-                Assignment.incident_id == incident_id, Assignment.cleared_at.is_(None)).limit(1))
+            still = session.scalar(
+                select(Assignment.id)
+                .where(Assignment.incident_id == incident_id, Assignment.cleared_at.is_(None))
+                .limit(1)
+            )
             if still is None:
                 incident.status = IncidentStatus.PENDING
             incident.updated_at = now
             note_change(session, "incident", incident_id)
 
-    def _set(self, session: Session, actor: Actor, unit: Unit, status: UnitStatus,
-             incident_id: uuid.UUID | None, now: datetime) -> None:
+    def _set(
+        self,
+        session: Session,
+        actor: Actor,
+        unit: Unit,
+        status: UnitStatus,
+        incident_id: uuid.UUID | None,
+        now: datetime,
+    ) -> None:
         previous = unit.status
         unit.status = status
         unit.status_changed_at = now
-        session.add(UnitStatusEvent(unit_id=unit.id, incident_id=incident_id, status=status,
-                                    at=now, user_id=actor.user_id, workstation=actor.workstation))
-        audit.record(session, actor, now, "unit.status", entity_type="unit", entity_id=unit.id,
-                     unit=unit.call_sign, incident=str(incident_id or ""),
-                     previous=previous.value, status=status.value)
+        session.add(
+            UnitStatusEvent(
+                unit_id=unit.id,
+                incident_id=incident_id,
+                status=status,
+                at=now,
+                user_id=actor.user_id,
+                workstation=actor.workstation,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            now,
+            "unit.status",
+            entity_type="unit",
+            entity_id=unit.id,
+            unit=unit.call_sign,
+            incident=str(incident_id or ""),
+            previous=previous.value,
+            status=status.value,
+        )
         note_change(session, "unit", unit.id)
 
     def _get(self, session: Session, unit_id: uuid.UUID) -> Unit:
@@ -168,5 +230,13 @@ class UnitService:
 
     @staticmethod
     def _view(unit: Unit, number: str | None) -> UnitView:
-        return UnitView(unit.id, unit.call_sign, unit.discipline, unit.station, unit.status,
-                        unit.status_changed_at, unit.incident_id, number)
+        return UnitView(
+            unit.id,
+            unit.call_sign,
+            unit.discipline,
+            unit.station,
+            unit.status,
+            unit.status_changed_at,
+            unit.incident_id,
+            number,
+        )

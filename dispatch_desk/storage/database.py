@@ -22,18 +22,22 @@ class StoreUnavailable(Exception):
 
 
 class StoreBusy(StoreUnavailable):
-    user_message = ("The local database is locked by another program. Nothing was lost; "
-                    "save again in a moment.")
+    user_message = (
+        "The local database is locked by another program. Nothing was lost; save again in a moment."
+    )
 
 
 class StoreFull(StoreUnavailable):
-    user_message = ("The disk holding the local database is full. Nothing was lost; tell IT "
-                    "and keep this screen open.")
+    user_message = (
+        "The disk holding the local database is full. Nothing was lost; tell IT "
+        "and keep this screen open."
+    )
 
 
 class StoreReadOnly(StoreUnavailable):
-    user_message = ("The local database cannot be written (read-only or missing). Nothing was "
-                    "lost; tell IT.")
+    user_message = (
+        "The local database cannot be written (read-only or missing). Nothing was lost; tell IT."
+    )
 
 
 def classify(exc: BaseException) -> StoreUnavailable | None:
@@ -80,7 +84,10 @@ def open_sqlite(path: Path, *, busy_timeout_ms: int = 3000, synchronous: str = "
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         f"sqlite:///{path}",
-        poolclass=QueuePool, pool_size=1, max_overflow=2, pool_pre_ping=False,
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=1,
+        pool_pre_ping=False,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
     )
     event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, synchronous.upper()))

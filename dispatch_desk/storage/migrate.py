@@ -76,7 +76,8 @@ def ensure_schema(engine: Engine, migrations_dir: Path, *, backups_dir: Path | N
     if found is not None and found not in known_revisions(migrations_dir):
         raise SchemaError(
             f"The database is at schema {found!r}, which is newer than this program "
-            f"(knows up to {SCHEMA_HEAD!r}). Install the newer Dispatch Desk version.")
+            f"(knows up to {SCHEMA_HEAD!r}). Install the newer Dispatch Desk version."
+        )
     db_file = engine.url.database
     if engine.dialect.name == "sqlite" and found is not None and db_file and backups_dir:
         backup_sqlite(Path(db_file), backups_dir, found)

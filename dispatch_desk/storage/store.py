@@ -1,5 +1,6 @@
-"""The store: every database call runs on one worker thread, so the GUI never waits on disk.
+"""The store: every database call runs off the GUI thread.
 
+Writes run on one thread and reads on another, so the GUI never waits on disk.
 A write is one transaction: the service function runs, the transaction commits, and only then
 are the change notices it recorded published on the event loop's thread. A busy or full database
 comes back as a :class:`StoreUnavailable` the caller shows to the dispatcher, with nothing lost.
@@ -8,6 +9,7 @@ comes back as a :class:`StoreUnavailable` the caller shows to the dispatcher, wi
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,21 +28,29 @@ T = TypeVar("T")
 
 
 class Store:
-    def __init__(self, engine: Engine, bus: ChangeBus | None = None) -> None:
+    def __init__(
+        self, engine: Engine, bus: ChangeBus | None = None, *, reader: Engine | None = None
+    ) -> None:
         self.engine = engine
         self.bus = bus or ChangeBus()
         self._write_engine = engine.execution_options(write=True)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._read_engine = reader or engine
+        # One writer thread (SQLite has one writer) and one reader thread: under WAL, reads
+        # never wait for a write to finish and the dispatcher's save never queues behind a list
+        # being reloaded.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-read")
         self._closed = False
 
     # -- synchronous API: runs in the calling thread (the worker, tests, command-line tools)
 
-    def write_sync(self, fn: Callable[..., T], *args: Any) -> tuple[T, list[Change]]:
+    def write_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, list[Change]]:
+        if kwargs:
+            fn = functools.partial(fn, **kwargs)
         try:
-            with Session(self._write_engine, expire_on_commit=False) as session:
-                with session.begin():
-                    result = fn(session, *args)
-                    changes = take_changes(session)
+            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                result = fn(session, *args)
+                changes = take_changes(session)
             return result, changes
         except Exception as exc:
             # A refusal (permission denied) is audited even though its transaction rolled back.
@@ -57,9 +67,11 @@ class Store:
             logger.warning("store write refused: %s", type(known).__name__)
             raise known from exc
 
-    def read_sync(self, fn: Callable[..., T], *args: Any) -> T:
+    def read_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if kwargs:
+            fn = functools.partial(fn, **kwargs)
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
                 return fn(session, *args)
         except SQLAlchemyError as exc:
             known = classify(exc)
@@ -69,26 +81,31 @@ class Store:
 
     # -- asynchronous API for the event loop
 
-    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
+        call = functools.partial(self.write_sync, fn, *args, **kwargs)
         try:
-            result, changes = await loop.run_in_executor(self._executor, self.write_sync, fn, *args)
+            result, changes = await loop.run_in_executor(self._executor, call)
         except Exception as exc:
             self.bus.publish(getattr(exc, "recorded_changes", []))
             raise
         self.bus.publish(changes)
         return result
 
-    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.read_sync, fn, *args)
+        call = functools.partial(self.read_sync, fn, *args, **kwargs)
+        return await loop.run_in_executor(self._reader, call)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._reader.shutdown(wait=True, cancel_futures=True)
         self.engine.dispose()
+        if self._read_engine is not self.engine:
+            self._read_engine.dispose()
 
 
 __all__ = ["Store", "StoreUnavailable"]

@@ -1,0 +1,69 @@
+"""Screenshot of the call-taker window with demo data, for the README and for review.
+
+    xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py docs/calltaker.png
+
+It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
+part of it, and saves a picture of the window as it is on the (virtual) screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from dispatch_desk.config.paths import resolve_paths
+from dispatch_desk.config.settings import load_settings
+from dispatch_desk.desk import DeskCore
+from ui.app import DeskApp
+from ui.theme import apply_theme
+
+
+async def shoot(target: Path) -> None:
+    home = Path(tempfile.mkdtemp(prefix="dd-shot-"))
+    paths = resolve_paths(home)
+    paths.ensure()
+    settings = load_settings(paths, environ={})
+    app = QApplication.instance()
+    apply_theme(app, paths.resources_dir, settings.ui.font_pt)
+    core = DeskCore.open(settings, paths)
+    desk = DeskApp(core, demo_calls=True)
+    ready = asyncio.get_running_loop().create_future()
+    desk.main_window_ready.connect(lambda w: ready.done() or ready.set_result(w))
+    await desk.sign_in("dispatcher", "dispatcher-demo")
+    window = await ready
+    window.resize(1580, 900)
+    window.move(0, 0)
+    await asyncio.sleep(0.3)
+    window.answer_next()
+    form = window.form
+    form.caller_name.setText("Maria Garcia")
+    form.address.setText(window.queue_model.row(0).address)
+    form.incident_type.setCurrentText(window.queue_model.row(0).type_code)
+    form.narrative.setPlainText(
+        "Caller reports second car involved, one person holding their neck."
+    )
+    form._emit_lookup()
+    await asyncio.sleep(1.0)
+    window.unit_view.selectRow(2)
+    await asyncio.sleep(0.3)
+    window.grab().save(str(target))
+    print(f"saved {target}")
+    await desk.shutdown()
+
+
+def main() -> int:
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/calltaker.png")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    QApplication(sys.argv[:1]).setQuitOnLastWindowClosed(False)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(shoot(target))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

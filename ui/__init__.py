@@ -1,0 +1,1 @@
+"""PySide6 presentation of Dispatch Desk: windows, widgets, item models and the app's entry."""

@@ -1,0 +1,216 @@
+"""One running workstation: the core, the signed-in user, the windows and their tasks.
+
+Signals:
+    main_window_ready(CallTakerWindow): the call-taker window is shown and its lists loaded.
+    finished(): the workstation has shut down; the process may exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
+
+from dispatch_desk.demo.calls import DemoCallFeed
+from dispatch_desk.desk import DeskCore
+from dispatch_desk.services import accounts
+from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.database import StoreUnavailable
+from ui.calltaker.window import CallTakerWindow
+from ui.layout import LayoutStore
+from ui.login import LoginWindow
+from ui.session import IdleWatcher, LockOverlay
+from ui.tasks import TaskOwner
+
+logger = logging.getLogger(__name__)
+
+
+class DeskApp(QObject):
+    main_window_ready = Signal(object)
+    finished = Signal()
+
+    def __init__(self, core: DeskCore, *, demo_calls: bool = False) -> None:
+        super().__init__()
+        self.core = core
+        self.tasks = TaskOwner("desk")
+        self.layouts = LayoutStore(core.paths.layout_file, core.workstation)
+        self.actor: Actor | None = None
+        self.login: LoginWindow | None = None
+        self.window: CallTakerWindow | None = None
+        self.locked = False
+        self._overlays: list[LockOverlay] = []
+        self._hidden_while_locked: list[QWidget] = []
+        self._demo_calls = demo_calls
+        self._demo_task: asyncio.Task[None] | None = None
+        self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
+        self.idle.went_idle.connect(self.lock)
+        QApplication.instance().installEventFilter(self.idle)
+
+    # -- signing in and out
+
+    def show_login(self) -> LoginWindow:
+        users = self.core.profile.users if self.core.settings.demo_mode else ()
+        self.login = LoginWindow(self.core.profile.name, self.core.workstation, users)
+        self.login.login_requested.connect(self._on_login_requested)
+        self.layouts.restore("login", self.login)
+        self.login.show()
+        return self.login
+
+    def _on_login_requested(self, username: str, password: str) -> None:
+        self.tasks.spawn(self.sign_in(username, password), "sign-in")
+
+    async def sign_in(self, username: str, password: str) -> CallTakerWindow | None:
+        try:
+            actor = await self.core.store.write(
+                accounts.authenticate,
+                username,
+                password,
+                self.core.workstation,
+                max_failed=self.core.settings.session.max_failed_logins,
+            )
+        except accounts.LoginFailed as exc:
+            if self.login:
+                self.login.show_error(str(exc))
+            return None
+        except StoreUnavailable as exc:
+            if self.login:
+                self.login.show_error(exc.user_message)
+            return None
+        return self.open_main(actor)
+
+    def open_main(self, actor: Actor) -> CallTakerWindow:
+        self.actor = actor
+        window = CallTakerWindow(self.core, actor)
+        window.logout_requested.connect(self._on_logout_requested)
+        window.lock_action.triggered.connect(self.lock)
+        if not self.layouts.restore("calltaker", window):
+            window.resize(1500, 900)
+        self.window = window
+        if self.login is not None:
+            self.layouts.save("login", self.login)
+            self.login.close()
+            self.login.deleteLater()
+            self.login = None
+        window.show()
+        window.form.callback.setFocus()
+        self.idle.start()
+        if self._demo_calls:
+            self._demo_task = self.tasks.spawn(self._feed_demo_calls(window), "demo-calls")
+        self.tasks.spawn(self._announce_ready(window), "ready")
+        return window
+
+    async def _announce_ready(self, window: CallTakerWindow) -> None:
+        # Ready means: shown, lists loaded, the event loop idle again and the form focused.
+        while window.queue_model.rowCount() == 0 and window.unit_model.rowCount() == 0:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0)
+        self.main_window_ready.emit(window)
+
+    async def _feed_demo_calls(self, window: CallTakerWindow) -> None:
+        feed = DemoCallFeed(self.core.clock)
+        interval = self.core.settings.demo.call_interval_s
+        window.offer_call(feed.next_call())
+        while True:
+            await asyncio.sleep(interval)
+            if len(window.ringing) < 4:
+                window.offer_call(feed.next_call())
+
+    def _on_logout_requested(self) -> None:
+        self.tasks.spawn(self.sign_out(), "sign-out")
+
+    async def sign_out(self) -> None:
+        self.show_login()  # first, so that the app never has no window (that means quit)
+        await self._close_main()
+
+    async def _close_main(self) -> None:
+        if self._demo_task is not None:
+            self._demo_task.cancel()
+            self._demo_task = None
+        self.idle.stop()
+        window, actor = self.window, self.actor
+        if window is not None:
+            self.layouts.save("calltaker", window)
+            window.close()
+            window.deleteLater()
+        self.window, self.actor = None, None
+        self.locked = False
+        self._overlays.clear()
+        if actor is not None:
+            try:
+                await self.core.store.write(accounts.record_session_event, actor, "logout")
+            except StoreUnavailable:
+                logger.warning("could not record the sign-out in the audit trail")
+
+    # -- locking
+
+    def lock(self) -> None:
+        if self.locked or self.window is None or self.actor is None:
+            return
+        self.locked = True
+        self.idle.stop()
+        window = self.window
+        for widget in self._lockable(window):
+            widget.setEnabled(False)
+        for action in window.findChildren(QAction):
+            action.setEnabled(False)
+        self._hidden_while_locked = [
+            d for d in window.findChildren(QDockWidget) if d.isFloating() and d.isVisible()
+        ]
+        for dock in self._hidden_while_locked:
+            dock.hide()
+        if not self._overlays:
+            overlay = LockOverlay(
+                window, f"{self.actor.display_name} ({self.actor.username})", with_password=True
+            )
+            overlay.unlock_requested.connect(self._on_unlock_requested)
+            self._overlays.append(overlay)
+        for overlay in self._overlays:
+            overlay.show_over()
+        self.tasks.spawn(self._audit_session("screen.lock"), "audit-lock")
+
+    @staticmethod
+    def _lockable(window: CallTakerWindow) -> list[QWidget]:
+        return [window.centralWidget(), window.menuBar(), *window.findChildren(QDockWidget)]
+
+    def _on_unlock_requested(self, password: str) -> None:
+        self.tasks.spawn(self.unlock(password), "unlock")
+
+    async def unlock(self, password: str) -> bool:
+        if not self.locked or self.actor is None or self.window is None:
+            return False
+        ok = await self.core.store.write(accounts.verify_unlock, self.actor, password)
+        if not ok:
+            for overlay in self._overlays:
+                overlay.refuse()
+            return False
+        for overlay in self._overlays:
+            overlay.hide()
+        for widget in self._lockable(self.window):
+            widget.setEnabled(True)
+        for action in self.window.findChildren(QAction):
+            action.setEnabled(True)
+        for dock in self._hidden_while_locked:
+            dock.show()
+        self._hidden_while_locked = []
+        self.locked = False
+        self.idle.start()
+        return True
+
+    async def _audit_session(self, action: str) -> None:
+        if self.actor is not None:
+            await self.core.store.write(accounts.record_session_event, self.actor, action)
+
+    # -- shutting down
+
+    async def shutdown(self) -> None:
+        """Save the layout, sign out, stop every task, close the store. Bounded in time."""
+        if self.login is not None:
+            self.layouts.save("login", self.login)
+            self.login.close()
+        await self._close_main()
+        await self.tasks.shutdown()
+        self.core.close()
+        self.finished.emit()

@@ -1,0 +1,241 @@
+"""The dispatch-desk command: the workstation itself, and its tools.
+
+dispatch-desk                       start the workstation (embedded default: demo agency)
+dispatch-desk --demo-calls          ... with simulated calls ringing at a steady pace
+dispatch-desk --self-test           check this workstation, one line per check
+dispatch-desk --version
+dispatch-desk user add NAME --role dispatcher    add a local account (asks the password)
+dispatch-desk settings              list every setting with its default
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import logging.handlers
+import os
+import sys
+import time
+from pathlib import Path
+
+from dispatch_desk import __version__
+from dispatch_desk.config.paths import Paths, resolve_paths
+from dispatch_desk.config.settings import Settings, SettingsError, describe_settings, load_settings
+
+logger = logging.getLogger("dispatch_desk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dispatch-desk", description="Dispatch Desk workstation")
+    parser.add_argument("--version", action="version", version=f"dispatch-desk {__version__}")
+    parser.add_argument("--self-test", action="store_true", help="check the environment and exit")
+    parser.add_argument("--demo-calls", action="store_true", help="simulate incoming calls")
+    parser.add_argument("--config", type=Path, help="extra settings file (TOML)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one setting",
+    )
+    parser.add_argument("--home", type=Path, help="keep all data, settings and logs here")
+    parser.add_argument("--user", help="sign in as this user (with --password-stdin)")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password for --user from standard input",
+    )
+    parser.add_argument(
+        "--startup-probe",
+        action="store_true",
+        help="print READY <epoch seconds> once the call-taker window accepts "
+        "input, then exit (for benchmarks and installers)",
+    )
+    sub = parser.add_subparsers(dest="command")
+    user = sub.add_parser("user", help="local accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="add a local account")
+    add.add_argument("username")
+    add.add_argument("--name", default="")
+    add.add_argument(
+        "--role", required=True, choices=["call-taker", "dispatcher", "supervisor", "admin"]
+    )
+    sub.add_parser("settings", help="list every setting with its default")
+    return parser
+
+
+def configure_logging(paths: Paths) -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_dispatch_desk", False) for h in root.handlers):
+        return
+    root.setLevel(logging.INFO)
+    try:
+        paths.log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            paths.log_dir / "dispatch-desk.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+        )
+        file_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+        )
+        file_handler._dispatch_desk = True  # type: ignore[attr-defined]
+        root.addHandler(file_handler)
+    except OSError as exc:
+        print(f"dispatch-desk: logging to file disabled: {exc}", file=sys.stderr)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("dispatch-desk: %(levelname)s: %(message)s"))
+    console._dispatch_desk = True  # type: ignore[attr-defined]
+    root.addHandler(console)
+
+
+def _self_test(settings: Settings, paths: Paths) -> int:
+    from dispatch_desk.selftest import CheckResult, core_checks
+
+    results = core_checks(settings, paths)
+    try:
+        from PySide6.QtGui import QGuiApplication
+
+        app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+        screens = len(app.screens())
+        results.insert(
+            0,
+            CheckResult(
+                "qt", screens > 0, f"PySide6 platform '{app.platformName()}', {screens} screen(s)"
+            ),
+        )
+    except Exception as exc:
+        results.insert(0, CheckResult("qt", False, f"{type(exc).__name__}: {exc}"))
+    width = max(len(r.name) for r in results)
+    for r in results:
+        print(f"{'ok  ' if r.ok else 'FAIL'}  {r.name:<{width}}  {r.detail}")
+    failed = [r.name for r in results if not r.ok]
+    print(f"self-test: {len(results) - len(failed)} ok, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def _add_user(settings: Settings, paths: Paths, args: argparse.Namespace) -> int:
+    from dispatch_desk.desk import DeskCore
+    from dispatch_desk.domain.enums import Role
+    from dispatch_desk.services import accounts
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if not sys.stdin.isatty()
+        else getpass.getpass(f"Password for {args.username}: ")
+    )
+    core = DeskCore.open(settings, paths)
+    try:
+        core.store.write_sync(
+            accounts.create_user,
+            core.system_actor(),
+            args.username,
+            args.name or args.username,
+            Role(args.role),
+            password,
+        )
+    except ValueError as exc:
+        print(f"dispatch-desk: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        core.close()
+    print(f"added {args.username} ({args.role})")
+    return 0
+
+
+def _run_gui(
+    settings: Settings, paths: Paths, args: argparse.Namespace, password: str | None, started: float
+) -> int:
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from dispatch_desk.desk import DeskCore
+    from dispatch_desk.domain.agency import ProfileError
+    from dispatch_desk.storage.database import StoreUnavailable
+    from dispatch_desk.storage.migrate import SchemaError
+    from ui.app import DeskApp
+    from ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Dispatch Desk")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app, paths.resources_dir, settings.ui.font_pt)
+    try:
+        core = DeskCore.open(settings, paths)
+    except (ProfileError, SchemaError, StoreUnavailable) as exc:
+        message = exc.user_message if isinstance(exc, StoreUnavailable) else str(exc)
+        print(f"dispatch-desk: cannot start: {message}", file=sys.stderr)
+        if not args.startup_probe:
+            QMessageBox.critical(None, "Dispatch Desk cannot start", message)
+        return 1
+    desk = DeskApp(core, demo_calls=args.demo_calls)
+
+    async def run() -> None:
+        done = asyncio.get_running_loop().create_future()
+
+        def finish() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        app.lastWindowClosed.connect(finish)
+        app.aboutToQuit.connect(finish)
+        if args.startup_probe:
+
+            def ready(_window: object) -> None:
+                print(f"READY {time.time():.6f} started {started:.6f}", flush=True)
+                QTimer.singleShot(0, finish)
+
+            desk.main_window_ready.connect(ready)
+        if args.user and password is not None:
+            if await desk.sign_in(args.user, password) is None:
+                print("dispatch-desk: sign-in failed", file=sys.stderr)
+                return
+        else:
+            desk.show_login()
+        await done
+        await desk.shutdown()
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(run())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.time()
+    args = _parser().parse_args(argv)
+    paths = resolve_paths(args.home)
+    try:
+        settings = load_settings(paths, config_file=args.config, overrides=args.overrides)
+    except SettingsError as exc:
+        print(f"dispatch-desk: settings: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "settings":
+        for name, default, doc in describe_settings():
+            print(f"{name:<30} {default:<12} {doc}")
+        return 0
+    try:
+        paths.ensure()
+    except OSError as exc:
+        print(f"dispatch-desk: cannot create {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
+    configure_logging(paths)
+    if args.self_test:
+        return _self_test(settings, paths)
+    if args.command == "user":
+        return _add_user(settings, paths, args)
+    password = None
+    if args.password_stdin:
+        if not args.user:
+            print("dispatch-desk: --password-stdin needs --user", file=sys.stderr)
+            return 2
+        password = sys.stdin.readline().rstrip("\n")
+    os.environ.setdefault("QT_ENABLE_HIGHDPI_SCALING", "1")
+    return _run_gui(settings, paths, args, password, started)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
