@@ -20,8 +20,7 @@ RESOURCES = resolve_paths().resources_dir
 DEMO_PROFILE = RESOURCES / "agency" / "demo.toml"
 
 GOOD_TYPES = """incident_types = [
-  { code = "MEDCARD", label = "Cardiac / chest pain", apco = "CARDIAC", priority = 1,
-    discipline = "ems" },
+  { code = "MEDCARD", label = "Cardiac / chest pain", apco = "CARDIAC", priority = 1, discipline = "ems" },
   { code = "fire1", label = "Structure fire", apco = "fstru", priority = 1, discipline = "fire" },
 ]
 """
