@@ -39,14 +39,13 @@ async def shoot(target: Path) -> None:
     window.resize(1580, 900)
     window.move(0, 0)
     await asyncio.sleep(0.3)
+    call = window.ringing[0]
     window.answer_next()
-    form = window.form
-    form.caller_name.setText("Maria Garcia")
-    form.address.setText(window.queue_model.row(0).address)
-    form.incident_type.setCurrentText(window.queue_model.row(0).type_code)
-    form.narrative.setPlainText(
-        "Caller reports second car involved, one person holding their neck."
-    )
+    form = window.form  # typed as the call-taker would from what the caller says
+    form.caller_name.setText(call.caller_name)
+    form.address.setText(call.scenario_address.split(" (")[0])
+    form.incident_type.setCurrentText(desk.core.catalog.get(call.scenario_type).display())
+    form.narrative.setPlainText(call.scenario_text)
     form._emit_lookup()
     await asyncio.sleep(1.0)
     window.unit_view.selectRow(2)

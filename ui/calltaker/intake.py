@@ -307,6 +307,7 @@ class IntakeForm(QWidget):
             self.ani.setText(format_phone(call.ani) if call.ani.startswith("+") else call.ani)
             self.callback.setText(self.ani.text())
             self.ali.setText(call.ali)
+            self.ali.setCursorPosition(0)  # the start of an ALI (sector, address) matters most
             if call.scenario_text:
                 self.hint.setText(
                     f"Caller ({call.caller_name}) reports: {call.scenario_text} "
@@ -331,6 +332,7 @@ class IntakeForm(QWidget):
         self.ani.setText(format_phone(first.ani_e164) if first and first.ani_e164 else "")
         self.caller_name.setText(first.caller_name if first else "")
         self.ali.setText(first.ali_text if first else "")
+        self.ali.setCursorPosition(0)
         self._set_call_fields_editable(False)
         self.address.setText(summary.address)
         kind = self._catalog.get(summary.type_code)
