@@ -7,8 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QTableView,
     QVBoxLayout,
@@ -16,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from dispatch_desk.services.incidents import HistoryItem
-from ui.models import KeyedTableModel
+from ui.models import KeyedTableModel, setup_list_table
 from ui.theme import MUTED, PRIORITY_COLOURS
 
 
@@ -51,15 +49,7 @@ class HistoryPanel(QWidget):
         self.summary.setObjectName("sectionTitle")
         self.view = QTableView(objectName="historyView")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setShowGrid(False)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        for column, width in enumerate((140, 86, 150, 180, 150, 110)):
-            self.view.setColumnWidth(column, width)
-        self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        setup_list_table(self.view, (140, 86, 150, 180, 150, 110), stretch=3, row_height=22)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.summary)

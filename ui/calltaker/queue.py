@@ -6,10 +6,10 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QTableView, QWidget
 
 from dispatch_desk.services.incidents import IncidentSummary
-from ui.models import KeyedTableModel, elapsed
+from ui.models import KeyedTableModel, elapsed, setup_list_table
 from ui.theme import MUTED, PRIORITY_COLOURS
 
 
@@ -51,20 +51,7 @@ class QueueView(QTableView):
         super().__init__(parent)
         self.setObjectName("queueView")
         self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAlternatingRowColors(True)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(24)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for column, width in enumerate((26, 80, 128, 160, 62, 64, 54)):
-            self.setColumnWidth(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        setup_list_table(self, (26, 80, 128, 160, 62, 64, 54), stretch=3, row_height=24)
         self.doubleClicked.connect(self._on_activated)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

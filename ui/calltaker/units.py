@@ -11,11 +11,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QTableView, QWidget
 
 from dispatch_desk.domain.enums import UnitStatus
 from dispatch_desk.services.units import UnitView
-from ui.models import KeyedTableModel, elapsed
+from ui.models import KeyedTableModel, elapsed, setup_list_table
 from ui.theme import MUTED, UNIT_STATUS_COLOURS
 
 STATUS_KEYS = {
@@ -68,16 +68,7 @@ class UnitBoardView(QTableView):
         super().__init__(parent)
         self.setObjectName("unitBoard")
         self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAlternatingRowColors(True)
-        self.setShowGrid(False)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(22)
-        for column, width in enumerate((50, 58, 92, 80, 70)):
-            self.setColumnWidth(column, width)
-        self.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        setup_list_table(self, (50, 58, 92, 80, 70), stretch=3, row_height=22)
         self.setToolTip(
             "D dispatched · E en route · O on scene · T transporting · "
             "C cleared · A available · S out of service"
