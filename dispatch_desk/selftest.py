@@ -54,19 +54,20 @@ def check_store(settings: Settings, paths: Paths) -> str:
     store_file = settings.store_file(paths)
     if store_file.exists() and not os.access(store_file, os.R_OK | os.W_OK):
         raise PermissionError(f"{store_file} is not readable and writable")
-    probe = store_file if store_file.exists() else Path(tempfile.mkdtemp()) / "probe.sqlite3"
-    engine = open_sqlite(
-        probe,
-        busy_timeout_ms=settings.store.busy_timeout_ms,
-        synchronous=settings.store.synchronous,
-    )
-    try:
-        with engine.connect() as conn:
-            mode = conn.execute(text("PRAGMA journal_mode")).scalar()
-            integrity = conn.execute(text("PRAGMA quick_check")).scalar()
-        revision = current_revision(engine)
-    finally:
-        engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="dd-selftest-") as scratch:
+        probe = store_file if store_file.exists() else Path(scratch) / "probe.sqlite3"
+        engine = open_sqlite(
+            probe,
+            busy_timeout_ms=settings.store.busy_timeout_ms,
+            synchronous=settings.store.synchronous,
+        )
+        try:
+            with engine.connect() as conn:
+                mode = conn.execute(text("PRAGMA journal_mode")).scalar()
+                integrity = conn.execute(text("PRAGMA quick_check")).scalar()
+            revision = current_revision(engine)
+        finally:
+            engine.dispose()
     if mode != "wal":
         raise RuntimeError(f"journal mode is {mode}, not WAL")
     if integrity != "ok":

@@ -41,7 +41,7 @@ class DeskApp(QObject):
         self.login: LoginWindow | None = None
         self.window: CallTakerWindow | None = None
         self.locked = False
-        self._overlays: list[LockOverlay] = []
+        self._overlay: LockOverlay | None = None
         self._hidden_while_locked: list[QWidget] = []
         self._demo_calls = demo_calls
         self._demo_task: asyncio.Task[None] | None = None
@@ -85,7 +85,7 @@ class DeskApp(QObject):
         self.actor = actor
         window = CallTakerWindow(self.core, actor)
         window.logout_requested.connect(self._on_logout_requested)
-        window.lock_action.triggered.connect(self.lock)
+        window.lock_requested.connect(self.lock)
         if not self.layouts.restore("calltaker", window):
             window.resize(1500, 900)
         self.window = window
@@ -103,9 +103,8 @@ class DeskApp(QObject):
         return window
 
     async def _announce_ready(self, window: CallTakerWindow) -> None:
-        # Ready means: shown, lists loaded, the event loop idle again and the form focused.
-        while window.queue_model.rowCount() == 0 and window.unit_model.rowCount() == 0:
-            await asyncio.sleep(0.005)
+        # Ready means: shown, lists loaded (even if empty), the loop idle again, form focused.
+        await window.initial_load
         await asyncio.sleep(0)
         self.main_window_ready.emit(window)
 
@@ -137,7 +136,7 @@ class DeskApp(QObject):
             window.deleteLater()
         self.window, self.actor = None, None
         self.locked = False
-        self._overlays.clear()
+        self._overlay = None
         if actor is not None:
             try:
                 await self.core.store.write(accounts.record_session_event, actor, "logout")
@@ -161,14 +160,12 @@ class DeskApp(QObject):
         ]
         for dock in self._hidden_while_locked:
             dock.hide()
-        if not self._overlays:
-            overlay = LockOverlay(
+        if self._overlay is None:
+            self._overlay = LockOverlay(
                 window, f"{self.actor.display_name} ({self.actor.username})", with_password=True
             )
-            overlay.unlock_requested.connect(self._on_unlock_requested)
-            self._overlays.append(overlay)
-        for overlay in self._overlays:
-            overlay.show_over()
+            self._overlay.unlock_requested.connect(self._on_unlock_requested)
+        self._overlay.show_over()
         self.tasks.spawn(self._audit_session("screen.lock"), "audit-lock")
 
     @staticmethod
@@ -182,12 +179,11 @@ class DeskApp(QObject):
         if not self.locked or self.actor is None or self.window is None:
             return False
         ok = await self.core.store.write(accounts.verify_unlock, self.actor, password)
+        assert self._overlay is not None
         if not ok:
-            for overlay in self._overlays:
-                overlay.refuse()
+            self._overlay.refuse()
             return False
-        for overlay in self._overlays:
-            overlay.hide()
+        self._overlay.hide()
         for widget in self._lockable(self.window):
             widget.setEnabled(True)
         for action in self.window.findChildren(QAction):
@@ -212,5 +208,6 @@ class DeskApp(QObject):
             self.login.close()
         await self._close_main()
         await self.tasks.shutdown()
+        QApplication.instance().removeEventFilter(self.idle)
         self.core.close()
         self.finished.emit()

@@ -15,7 +15,6 @@ import asyncio
 import getpass
 import logging
 import logging.handlers
-import os
 import sys
 import time
 from pathlib import Path
@@ -233,7 +232,6 @@ def main(argv: list[str] | None = None) -> int:
             print("dispatch-desk: --password-stdin needs --user", file=sys.stderr)
             return 2
         password = sys.stdin.readline().rstrip("\n")
-    os.environ.setdefault("QT_ENABLE_HIGHDPI_SCALING", "1")
     return _run_gui(settings, paths, args, password, started)
 
 

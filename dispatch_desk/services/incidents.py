@@ -216,7 +216,8 @@ class IncidentService:
                 .limit(limit)
             ):
                 matched.setdefault(incident_id, set()).add("address")
-        matched.pop(exclude, None) if exclude else None
+        if exclude is not None:
+            matched.pop(exclude, None)
         if not matched:
             return []
         incidents = list(

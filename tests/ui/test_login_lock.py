@@ -45,7 +45,8 @@ def test_idle_lock_hides_the_screen_and_keeps_the_call(qtbot: QtBot, make_desk: 
     press(qtbot, Qt.Key.Key_F2)
     keys(qtbot, "(617) 555-0123")
     qtbot.waitUntil(lambda: desk.locked, timeout=4000)  # one idle second, no input
-    overlay = desk._overlays[0]
+    overlay = desk._overlay
+    assert overlay is not None
     assert overlay.isVisible() and overlay.geometry() == window.rect()
     assert not window.centralWidget().isEnabled()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is overlay.password)

@@ -9,6 +9,7 @@ Alt+R narrative, Alt+U units; Alt+A attaches a duplicate call. Menus: Alt+W work
 Signals:
     incident_saved(IncidentSummary): after a create or amend has committed.
     logout_requested(): the user chose to sign out.
+    lock_requested(): the user asked to lock the screen now (Ctrl+L).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dispatch_desk.domain.intake import IntakeDraft, ValidIntake, validate_edit,
 from dispatch_desk.domain.phone import normalize_phone
 from dispatch_desk.events import Change
 from dispatch_desk.services.context import Actor, NotFound, PermissionDenied, RuleViolation
-from dispatch_desk.services.incidents import IncidentSummary
+from dispatch_desk.services.incidents import HistoryItem, IncidentSummary
 from dispatch_desk.services.units import UnitView
 from dispatch_desk.storage.database import StoreUnavailable
 from ui.calltaker.dialogs import DispositionDialog, await_dialog
@@ -54,6 +55,7 @@ def _message(exc: BaseException) -> str:
 class CallTakerWindow(QMainWindow):
     incident_saved = Signal(object)
     logout_requested = Signal()
+    lock_requested = Signal()
 
     def __init__(self, core: DeskCore, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,8 +124,8 @@ class CallTakerWindow(QMainWindow):
         self._ticker.timeout.connect(self._on_tick)
         self._ticker.start()
         self.form.answer(None, core.clock())
-        self.spawn(self._refresh("incident"), "load-queue")
-        self.spawn(self._refresh("unit"), "load-units")
+        # The queue and unit board, loaded once; the app awaits this to call the window ready.
+        self.initial_load = self.tasks.spawn(self._load_lists(), "load-lists")
 
     # -- building
 
@@ -141,12 +143,12 @@ class CallTakerWindow(QMainWindow):
     def _actions(self) -> None:
         menu = self.menuBar().addMenu("&Work")
         window_menu = self.menuBar().addMenu("&View")
-        entries: list[tuple[Any, str, str | tuple[str, ...], Callable[[], None]]] = [
+        entries: list[tuple[Any, str, str, Callable[[], None]]] = [
             (menu, "Answer / new call", "F2", self.answer_next),
-            (menu, "Save", (), self.form.request_save),  # Ctrl+S lives on the form itself
+            (menu, "Save", "", self.form.request_save),  # Ctrl+S lives on the form itself
             (menu, "Assign units", "F6", lambda: self.form.units.setFocus()),
             (menu, "Close incident…", "F10", self.close_current),
-            (menu, "Lock screen", "Ctrl+L", self._lock_now),
+            (menu, "Lock screen", "Ctrl+L", self.lock_requested.emit),
             (menu, "Sign out", "Ctrl+Shift+Q", self.logout_requested.emit),
             (window_menu, "Queue", "F3", lambda: self._focus(self.queue_dock, self.queue_view)),
             (
@@ -166,12 +168,11 @@ class CallTakerWindow(QMainWindow):
         for target, text, keys, slot in entries:
             action = QAction(text, self)
             if keys:
-                action.setShortcut(QKeySequence(keys) if isinstance(keys, str) else keys[0])
+                action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             target.addAction(action)
             self.addAction(action)
-        self.lock_action = QAction(self)  # connected by the app's session
         for dock in (self.queue_dock, self.units_dock, self.history_dock):
             window_menu.addAction(dock.toggleViewAction())
 
@@ -187,9 +188,6 @@ class CallTakerWindow(QMainWindow):
 
     def spawn(self, coro: Awaitable[Any], name: str) -> None:
         self.tasks.spawn(coro, name)  # type: ignore[arg-type]
-
-    def _lock_now(self) -> None:
-        self.lock_action.trigger()
 
     # -- incoming calls
 
@@ -328,23 +326,29 @@ class CallTakerWindow(QMainWindow):
         phone_key = e164 if isinstance(e164, str) else None
         kind = self.core.catalog.resolve(type_text)
         now = self.core.clock()
-        try:
-            items = await self.core.store.read(
-                self.core.incidents.history,
+        incidents, intake = self.core.incidents, self.core.settings.intake
+        current = self.form.incident_id
+        check_duplicates = bool(kind and key and current is None)
+
+        def look_up(session: Any) -> tuple[list[HistoryItem], list[IncidentSummary]]:
+            items = incidents.history(
+                session,
                 phone_e164=phone_key,
                 address_key=key or None,
-                limit=self.core.settings.intake.history_limit,
-                exclude=self.form.incident_id,
+                limit=intake.history_limit,
+                exclude=current,
             )
-            duplicates = []
-            if kind and key and self.form.incident_id is None:
-                duplicates = await self.core.store.read(
-                    self.core.incidents.possible_duplicates,
-                    kind.code,
-                    key,
-                    now,
-                    self.core.settings.intake.duplicate_window_min,
+            duplicates = (
+                incidents.possible_duplicates(
+                    session, kind.code, key, now, intake.duplicate_window_min
                 )
+                if kind and check_duplicates
+                else []
+            )
+            return items, duplicates
+
+        try:
+            items, duplicates = await self.core.store.read(look_up)  # one round trip
         except StoreUnavailable as exc:
             self.status_store.setText(exc.user_message)
             return
@@ -461,6 +465,10 @@ class CallTakerWindow(QMainWindow):
             self.status_store.setText("Local store OK")
         except StoreUnavailable as exc:
             self.status_store.setText(exc.user_message)
+
+    async def _load_lists(self) -> None:
+        await self._refresh("incident")
+        await self._refresh("unit")
 
     async def _refresh_incidents(self) -> None:
         """Re-read only the incidents that changed and move them in, out or within the queue."""
