@@ -6,6 +6,7 @@ No global registry: the UI, the command line and the tests each build a DeskCore
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from dispatch_desk.config.paths import Paths
@@ -16,7 +17,7 @@ from dispatch_desk.domain.agency import (
     load_apco_types,
     load_profile,
 )
-from dispatch_desk.events import ChangeBus
+from dispatch_desk.events import Change, ChangeBus
 from dispatch_desk.services import accounts
 from dispatch_desk.services.context import Actor, Clock, utc_now
 from dispatch_desk.services.incidents import IncidentService
@@ -24,6 +25,7 @@ from dispatch_desk.services.units import UnitService
 from dispatch_desk.storage.database import open_sqlite
 from dispatch_desk.storage.migrate import ensure_schema
 from dispatch_desk.storage.store import Store
+from dispatch_desk.sync.engine import SyncEngine, SyncStatus
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,19 @@ class DeskCore:
         self.clock = clock
         self.catalog = IncidentTypeCatalog(profile)
         self.units = UnitService()
-        self.incidents = IncidentService(self.catalog, profile.dispositions, self.units)
+        self.incidents = IncidentService(
+            self.catalog,
+            profile.dispositions,
+            self.units,
+            leased_numbers=bool(settings.central.url),
+        )
+        # With a central database: the engine is made now, so that every write from here on
+        # (seeding included) is captured for it; it starts when the app is ready.
+        self.sync: SyncEngine | None = None
+        if settings.central.url:
+            self.sync = SyncEngine(
+                store, settings.central, settings.workstation.id, paths.migrations_dir, clock=clock
+            )
 
     @property
     def bus(self) -> ChangeBus:
@@ -100,5 +114,22 @@ class DeskCore:
 
             seed_demo(self, now)
 
+    def start_sync(
+        self,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        on_changes: Callable[[list[Change]], None] | None = None,
+    ) -> None:
+        """Start pushing and pulling. Callbacks run on the sync thread; the UI hands them on to
+        its own thread. Standalone, nothing happens."""
+        if self.sync is None:
+            return
+        if on_status is not None:
+            self.sync.on_status = on_status
+        if on_changes is not None:
+            self.sync.on_changes = on_changes
+        self.sync.start()
+
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         self.store.close()

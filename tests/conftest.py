@@ -14,6 +14,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+pytest_plugins = ["tests.helpers.pg_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fail_on_logged_errors(

@@ -63,6 +63,29 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class CentralSettings:
+    url: str = _bounded(
+        "",
+        doc="The centre's PostgreSQL, e.g. postgresql://desk@db.example/dispatch; "
+        "empty runs this workstation standalone.",
+    )
+    poll_s: float = _bounded(
+        5.0, low=0.2, high=600.0, doc="Safety-net poll when no notification arrives."
+    )
+    connect_timeout_s: float = _bounded(3.0, low=0.5, high=120.0)
+    op_timeout_s: float = _bounded(
+        10.0, low=0.5, high=600.0, doc="A central call taking longer is treated as a cut link."
+    )
+    retry_max_s: float = _bounded(5.0, low=0.5, high=300.0, doc="Longest wait between retries.")
+    push_batch: int = _bounded(500, low=1, high=10000)
+    pull_batch: int = _bounded(500, low=1, high=10000)
+    lease_block: int = _bounded(200, low=10, high=100000, doc="Incident numbers leased at once.")
+    lease_reserve: int = _bounded(
+        100, low=1, high=100000, doc="Lease more when fewer numbers than this are left."
+    )
+
+
+@dataclass(frozen=True)
 class SessionSettings:
     lock_after_idle_s: int = _bounded(
         900, low=0, high=86400, doc="Lock the screen after this many idle seconds; 0 never."
@@ -106,6 +129,7 @@ class UiSettings:
 class Settings:
     workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    central: CentralSettings = field(default_factory=CentralSettings)
     session: SessionSettings = field(default_factory=SessionSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
     agency: AgencySettings = field(default_factory=AgencySettings)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import functools
 import random
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
 
 from dispatch_desk.demo.calls import SCENARIOS, DemoCallFeed
 from dispatch_desk.domain.enums import UnitStatus
 from dispatch_desk.domain.intake import IntakeDraft, ValidIntake, validate_intake
 from dispatch_desk.services import accounts
+from dispatch_desk.sync.capture import mark_genesis
 
 if TYPE_CHECKING:
     from dispatch_desk.desk import DeskCore
@@ -41,19 +44,27 @@ def _intake(
     return valid
 
 
+def _seed_user(session: Session, *args: Any, **kwargs: Any) -> accounts.UserView:
+    # Every demo workstation makes the same accounts; the copies merge into one.
+    mark_genesis(session)
+    return accounts.create_user(session, *args, **kwargs)
+
+
 def seed_demo(
     core: DeskCore, now: datetime, *, past: int = 60, open_now: int = len(OPEN_TYPES)
 ) -> None:
     system = core.system_actor()
     for user in core.profile.users:
         core.store.write_sync(
-            functools.partial(accounts.create_user, clock=lambda: now),
+            functools.partial(_seed_user, clock=lambda: now),
             system,
             user.username,
             user.display_name,
             user.role,
             user.password,
         )
+    if core.settings.central.url:
+        return  # a centre's incidents are real; demo history is for a standalone workstation
     rng = random.Random(911)
     dispositions = core.profile.dispositions
     for i in range(past):

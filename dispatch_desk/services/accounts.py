@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, Clock, utc_now
-from dispatch_desk.storage.models import User
+from dispatch_desk.storage.models import User, stable_id
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,10 @@ def create_user(
     now = clock()
     if actor.username != "system":
         audit.require(actor, now, "user.create", (Role.ADMIN,), target=username)
+    name = username.strip().lower()
     user = User(
-        username=username.strip().lower(),
+        id=stable_id("user", name),
+        username=name,
         display_name=display_name,
         role=role,
         password_hash=hash_password(password),

@@ -94,9 +94,16 @@ class IncidentService:
     """The incident rules, configured with the agency's catalogue and limits."""
 
     def __init__(
-        self, catalog: IncidentTypeCatalog, dispositions: tuple[str, ...], units: UnitService
+        self,
+        catalog: IncidentTypeCatalog,
+        dispositions: tuple[str, ...],
+        units: UnitService,
+        *,
+        leased_numbers: bool = False,
     ) -> None:
         self.catalog = catalog
+        # With a central database, numbers come from leased blocks (see services.numbering).
+        self.leased_numbers = leased_numbers
         self.dispositions = dispositions
         self.units = units
 
@@ -283,7 +290,9 @@ class IncidentService:
     ) -> IncidentSummary:
         audit.require(actor, now, "incident.create", TAKE_CALLS)
         incident = Incident(
-            number=next_incident_number(session, now),
+            number=next_incident_number(
+                session, now, leased=self.leased_numbers, workstation=actor.workstation
+            ),
             type_code=intake.incident_type.code,
             apco_code=intake.incident_type.apco_code,
             priority=intake.priority,

@@ -1,11 +1,16 @@
 """Human-friendly incident numbers, "26-000123": unique, short enough to read over the radio.
 
-Numbers come from blocks. Standalone, a workstation owns one block for the year; with a central
-database (sync issue) blocks are leased centrally so that offline workstations never collide.
+Numbers come from blocks. Standalone, a workstation owns one block for the year. With a central
+database, blocks are leased from it while the workstation is online (the sync engine keeps a
+reserve), so that workstations never hand out the same number even while offline. If the
+reserve runs out during a long outage, the workstation hands out provisional numbers that carry
+its own tag, "26-K7QD-0001", which cannot collide with leased numbers or another workstation's.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,19 +19,53 @@ from sqlalchemy.orm import Session
 from dispatch_desk.storage.models import NumberBlock
 
 STANDALONE_BLOCK = 999_999
+PROVISIONAL_BLOCK = 999_999
 
 
-def next_incident_number(session: Session, now: datetime) -> str:
-    year = now.year
-    block = session.scalar(
+def workstation_tag(workstation: str) -> str:
+    """Four letters and digits derived from the workstation's name (base32: no 0, 1, 8 or 9)."""
+    digest = hashlib.sha256(workstation.encode()).digest()
+    return base64.b32encode(digest).decode()[:4]
+
+
+def _take(session: Session, year: int, source: str) -> NumberBlock | None:
+    return session.scalar(
         select(NumberBlock)
-        .where(NumberBlock.year == year, NumberBlock.next_value <= NumberBlock.last_value)
+        .where(
+            NumberBlock.year == year,
+            NumberBlock.source == source,
+            NumberBlock.next_value <= NumberBlock.last_value,
+        )
         .order_by(NumberBlock.next_value)
         .limit(1)
     )
+
+
+def next_incident_number(
+    session: Session, now: datetime, *, leased: bool = False, workstation: str = ""
+) -> str:
+    year = now.year
+    if not leased:
+        block = _take(session, year, "local")
+        if block is None:
+            block = NumberBlock(
+                year=year, next_value=1, last_value=STANDALONE_BLOCK, source="local"
+            )
+            session.add(block)
+        value = block.next_value
+        block.next_value = value + 1
+        return f"{year % 100:02d}-{value:06d}"
+    block = _take(session, year, "lease")
+    if block is not None:
+        value = block.next_value
+        block.next_value = value + 1
+        return f"{year % 100:02d}-{value:06d}"
+    block = _take(session, year, "provisional")
     if block is None:
-        block = NumberBlock(year=year, next_value=1, last_value=STANDALONE_BLOCK, source="local")
+        block = NumberBlock(
+            year=year, next_value=1, last_value=PROVISIONAL_BLOCK, source="provisional"
+        )
         session.add(block)
     value = block.next_value
     block.next_value = value + 1
-    return f"{year % 100:02d}-{value:06d}"
+    return f"{year % 100:02d}-{workstation_tag(workstation)}-{value:04d}"

@@ -15,7 +15,8 @@ from dispatch_desk.domain.enums import Discipline, IncidentStatus, Role, UnitSta
 from dispatch_desk.events import note_change
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, NotFound, RuleViolation
-from dispatch_desk.storage.models import Assignment, Incident, Unit, UnitStatusEvent
+from dispatch_desk.storage.models import Assignment, Incident, Unit, UnitStatusEvent, stable_id
+from dispatch_desk.sync.capture import mark_genesis
 
 DISPATCH = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 
@@ -60,13 +61,18 @@ class UnitService:
         return [StatusEventView(sign, e.status, e.at, number) for e, sign, number in rows]
 
     def ensure_units(self, session: Session, specs: tuple[UnitSpec, ...], now: datetime) -> int:
-        """Create the agency's units that the store does not know yet."""
+        """Create the agency's units that the store does not know yet.
+
+        Every workstation makes the same unit with the same id and the genesis clock, so the
+        copies merge into one and never override a real status change."""
         known = set(session.scalars(select(Unit.call_sign)))
+        mark_genesis(session)
         added = 0
         for spec in specs:
             if spec.call_sign not in known:
                 session.add(
                     Unit(
+                        id=stable_id("unit", spec.call_sign),
                         call_sign=spec.call_sign,
                         discipline=spec.discipline,
                         station=spec.station,

@@ -67,6 +67,15 @@ def new_id() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+_STABLE = uuid.UUID("5b0e3c1e-8f0a-4c39-9d1e-1d15ea7c0911")
+
+
+def stable_id(kind: str, key: str) -> uuid.UUID:
+    """The same id on every workstation for a thing known by name (a unit's call sign, a user's
+    name), so that two workstations creating it independently create the same row."""
+    return uuid.uuid5(_STABLE, f"{kind}:{key}")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's documented class attribute
@@ -82,9 +91,10 @@ class Base(DeclarativeBase):
 
 
 @event.listens_for(Base, "init", propagate=True)
-def _id_at_construction(_target: Base, _args: Any, kwargs: dict[str, Any]) -> None:
+def _id_at_construction(target: Base, _args: Any, kwargs: dict[str, Any]) -> None:
     # The id exists from construction, so services can refer to a row before any flush.
-    kwargs.setdefault("id", new_id())
+    if "id" in type(target).__table__.c:
+        kwargs.setdefault("id", new_id())
 
 
 class User(Base):
@@ -236,3 +246,40 @@ class NumberBlock(Base):
     next_value: Mapped[int]
     last_value: Mapped[int]
     source: Mapped[str] = mapped_column(String(16), default="local")
+
+
+# -- Sync bookkeeping, kept on every database (local caches and central alike).
+
+
+class SyncOutbox(Base):
+    """A local change waiting to reach the central database, written in the same transaction as
+    the change itself, so a change is either both stored and queued or neither."""
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - a seq is never reused
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[uuid.UUID]
+    hlc: Mapped[str] = mapped_column(String(96))
+    fields: Mapped[str] = mapped_column(Text)  # JSON list of the columns this change set
+    row: Mapped[str] = mapped_column(Text)  # JSON of the whole row after the change
+
+
+class RowClock(Base):
+    """The hybrid-logical-clock stamp of every field of a synced row: which write it holds."""
+
+    __tablename__ = "sync_row_clock"
+
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    clocks: Mapped[str] = mapped_column(Text)  # JSON {field: hlc}; "*" for fields not listed
+
+
+class SyncState(Base):
+    """Small facts the sync engine keeps between runs: the pull cursor, enrolment, the clock."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

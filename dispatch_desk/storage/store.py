@@ -12,7 +12,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -41,16 +41,25 @@ class Store:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write")
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-read")
         self._closed = False
+        # Set by the sync engine: writes then leave outbox entries (see dispatch_desk.sync).
+        self.capture: Any = None
 
     # -- synchronous API: runs in the calling thread (the worker, tests, command-line tools)
 
     def write_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, list[Change]]:
         if kwargs:
             fn = functools.partial(fn, **kwargs)
+        capture = self.capture
+        info = {"sync_capture": capture} if capture is not None else {}
         try:
-            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            with (
+                Session(self._write_engine, expire_on_commit=False, info=info) as session,
+                session.begin(),
+            ):
                 result = fn(session, *args)
                 changes = take_changes(session)
+            if capture is not None and session.info.get("sync_outbox_written"):
+                capture.on_written()
             return result, changes
         except Exception as exc:
             # A refusal (permission denied) is audited even though its transaction rolled back.
@@ -91,6 +100,11 @@ class Store:
             raise
         self.bus.publish(changes)
         return result
+
+    def submit_write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[Any]:
+        """Queue a write on the writer thread from any thread; the future holds
+        ``(result, changes)`` and the caller publishes the changes where its listeners live."""
+        return self._executor.submit(self.write_sync, fn, *args, **kwargs)
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()

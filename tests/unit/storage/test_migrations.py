@@ -104,16 +104,34 @@ def test_backup_copies_the_database_aside(migrated: Engine, tmp_path: Path) -> N
         )
     db_file = Path(str(migrated.url.database))
     backups = tmp_path / "backups"
-    copy = migrate.backup_sqlite(db_file, backups, "0001_initial")
+    copy = migrate.backup_sqlite(db_file, backups, migrate.SCHEMA_HEAD)
     assert copy.parent == backups
-    assert copy.name.startswith("cache-0001_initial-")
+    assert copy.name.startswith(f"cache-{migrate.SCHEMA_HEAD}-")
     assert copy.suffix == ".sqlite3"
     with closing(sqlite3.connect(copy)) as conn:
         assert conn.execute("SELECT year, next_value FROM number_block").fetchall() == [(2026, 42)]
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("0001_initial",)
+            (migrate.SCHEMA_HEAD,)
         ]
     assert db_file.exists()
+
+
+def test_older_cache_is_copied_aside_then_upgraded(engine: Engine, tmp_path: Path) -> None:
+    migrate.upgrade(engine, MIGRATIONS, "0001_initial")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO number_block (id, year, next_value, last_value, source) "
+                "VALUES (X'00112233445566778899aabbccddeeff', 2026, 7, 99, 'local')"
+            )
+        )
+    backups = tmp_path / "backups"
+    assert migrate.ensure_schema(engine, MIGRATIONS, backups_dir=backups) == migrate.SCHEMA_HEAD
+    (copy,) = backups.iterdir()
+    assert copy.name.startswith("cache-0001_initial-")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT next_value FROM number_block")).scalar() == 7
+        assert conn.execute(text("SELECT count(*) FROM sync_outbox")).scalar() == 0
 
 
 def test_backup_of_an_unversioned_database_says_empty(tmp_path: Path) -> None:
