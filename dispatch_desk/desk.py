@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from dispatch_desk.alerts.centre import AlertCentre
 from dispatch_desk.config.paths import Paths
 from dispatch_desk.config.settings import Settings
 from dispatch_desk.domain.agency import (
@@ -70,6 +71,8 @@ class DeskCore:
             self.sync = SyncEngine(
                 store, settings.central, settings.workstation.id, paths.migrations_dir, clock=clock
             )
+        # One alert list for the whole workstation; sources raise, windows and speech listen.
+        self.alerts = AlertCentre(clock, repeat_window_s=settings.speech.repeat_window_s)
 
     @property
     def bus(self) -> ChangeBus:

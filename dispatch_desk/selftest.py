@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dispatch_desk.config.paths import Paths
-from dispatch_desk.config.settings import Settings
+from dispatch_desk.config.settings import Settings, SpeechSettings
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,16 @@ def check_store(settings: Settings, paths: Paths) -> str:
     return f"SQLite WAL, {store_file} ({state})"
 
 
+def check_speech(speech: SpeechSettings) -> str:
+    from dispatch_desk.speech.check import check_speech as check
+
+    return check(speech)
+
+
 def core_checks(settings: Settings, paths: Paths) -> list[CheckResult]:
     return [
         _run("folders", lambda: check_folders(paths)),
         _run("agency", lambda: check_agency(settings, paths)),
         _run("database", lambda: check_store(settings, paths)),
+        _run("speech", lambda: check_speech(settings.speech)),
     ]

@@ -14,11 +14,14 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
+from dispatch_desk.alerts.session import SpokenAlerts
 from dispatch_desk.demo.calls import DemoCallFeed
 from dispatch_desk.desk import DeskCore
+from dispatch_desk.events import Change
 from dispatch_desk.services import accounts
 from dispatch_desk.services.context import Actor
 from dispatch_desk.storage.database import StoreUnavailable
+from dispatch_desk.sync.engine import SyncStatus
 from ui.calltaker.window import CallTakerWindow
 from ui.layout import LayoutStore
 from ui.login import LoginWindow
@@ -45,9 +48,32 @@ class DeskApp(QObject):
         self._hidden_while_locked: list[QWidget] = []
         self._demo_calls = demo_calls
         self._demo_task: asyncio.Task[None] | None = None
+        self.speech: SpokenAlerts | None = None  # the signed-in user's spoken alerts
+        self._start_sync()
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
+
+    # -- the central database
+
+    def _start_sync(self) -> None:
+        """Sync runs from start-up, before anyone signs in (accounts come through it too). Its
+        callbacks arrive on the sync thread and are handed to this thread's loop."""
+        if self.core.sync is None:
+            return
+        loop = asyncio.get_event_loop()
+
+        def on_status(status: SyncStatus) -> None:
+            loop.call_soon_threadsafe(self._show_sync_status, status)
+
+        def on_changes(changes: list[Change]) -> None:
+            loop.call_soon_threadsafe(self.core.bus.publish, changes)
+
+        self.core.start_sync(on_status=on_status, on_changes=on_changes)
+
+    def _show_sync_status(self, status: SyncStatus) -> None:
+        if self.window is not None:
+            self.window.status_sync.show_status(status)
 
     # -- signing in and out
 
@@ -83,7 +109,8 @@ class DeskApp(QObject):
 
     def open_main(self, actor: Actor) -> CallTakerWindow:
         self.actor = actor
-        window = CallTakerWindow(self.core, actor)
+        self.speech = SpokenAlerts(self.core, actor, asyncio.get_event_loop())
+        window = CallTakerWindow(self.core, actor, speech=self.speech)
         window.logout_requested.connect(self._on_logout_requested)
         window.lock_requested.connect(self.lock)
         if not self.layouts.restore("calltaker", window):
@@ -134,6 +161,9 @@ class DeskApp(QObject):
             self.layouts.save("calltaker", window)
             window.close()
             window.deleteLater()
+        if self.speech is not None:
+            self.speech.close()
+            self.speech = None
         self.window, self.actor = None, None
         self.locked = False
         self._overlay = None

@@ -6,6 +6,7 @@ dispatch-desk --self-test           check this workstation, one line per check
 dispatch-desk --version
 dispatch-desk user add NAME --role dispatcher    add a local account (asks the password)
 dispatch-desk settings              list every setting with its default
+dispatch-desk say --to-file FILE "TEXT"          hear (or save as WAV) how the desk says TEXT
 """
 
 from __future__ import annotations
@@ -63,6 +64,22 @@ def _parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=["call-taker", "dispatcher", "supervisor", "admin"]
     )
     sub.add_parser("settings", help="list every setting with its default")
+    central = sub.add_parser("central", help="the centre's PostgreSQL database")
+    central.add_argument(
+        "central_command",
+        choices=["upgrade", "status"],
+        help="upgrade: create or upgrade its schema (run once per release, by IT); "
+        "status: show its schema and this workstation's sync backlog",
+    )
+    central.add_argument("--url", help="overrides central.url")
+    say = sub.add_parser("say", help="speak a sentence (or an alert phrase) as the desk would")
+    say.add_argument("text", nargs="+", help="the words; with --phrase, key=value fields")
+    say.add_argument("--to-file", type=Path, metavar="FILE", help="write a WAV file instead")
+    say.add_argument("--phrase", metavar="NAME", help="an alert phrase, e.g. incident.new")
+    say.add_argument("--language", choices=["en", "es"])
+    say.add_argument("--voice", help="espeak-ng voice id, e.g. gmw/en-us")
+    say.add_argument("--rate", type=int, help="words per minute")
+    say.add_argument("--volume", type=float, help="0.0 to 1.0")
     return parser
 
 
@@ -203,6 +220,36 @@ def _run_gui(
     return 0
 
 
+def _central(settings: Settings, paths: Paths, command: str, url: str | None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from dispatch_desk.storage.migrate import SCHEMA_HEAD, SchemaError
+    from dispatch_desk.sync.admin import central_revision, upgrade_central
+    from dispatch_desk.sync.engine import schema_problem
+
+    url = url or settings.central.url
+    if not url:
+        print("dispatch-desk: no central database: set central.url or pass --url", file=sys.stderr)
+        return 2
+    try:
+        if command == "upgrade":
+            before = central_revision(url)
+            after = upgrade_central(url, paths.migrations_dir)
+            print(f"central schema: {before or 'empty'} -> {after}")
+            return 0
+        found = central_revision(url)
+    except (SQLAlchemyError, ValueError, SchemaError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"dispatch-desk: central database: {first}", file=sys.stderr)
+        return 1
+    print(f"central schema: {found or 'empty'} (this workstation: {SCHEMA_HEAD})")
+    problem = schema_problem(found, paths.migrations_dir)
+    if problem:
+        print(problem)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.time()
     args = _parser().parse_args(argv)
@@ -226,6 +273,21 @@ def main(argv: list[str] | None = None) -> int:
         return _self_test(settings, paths)
     if args.command == "user":
         return _add_user(settings, paths, args)
+    if args.command == "central":
+        return _central(settings, paths, args.central_command, args.url)
+    if args.command == "say":
+        from dispatch_desk.speech.say import run_say
+
+        return run_say(
+            settings.speech,
+            args.text,
+            to_file=args.to_file,
+            phrase=args.phrase,
+            language=args.language,
+            voice=args.voice,
+            rate=args.rate,
+            volume=args.volume,
+        )
     password = None
     if args.password_stdin:
         if not args.user:

@@ -126,6 +126,53 @@ class UiSettings:
 
 
 @dataclass(frozen=True)
+class SpeechSettings:
+    """Alerts and spoken announcements; voice, rate, volume and language are each user's
+    defaults (a user's own choice, kept in voices.json, wins)."""
+
+    engine: str = _bounded(
+        "auto",
+        choices=("auto", "pyttsx3", "silent"),
+        doc="'auto': pyttsx3 where a sound device is found, else silent.",
+    )
+    player: str = _bounded(
+        "auto",
+        doc="Command playing a WAV (its path is appended); 'auto' finds paplay, pw-play or "
+        "aplay; 'pyttsx3' lets pyttsx3 play it itself.",
+    )
+    language: str = _bounded("en", choices=("en", "es"), doc="en English, es Spanish.")
+    voice: str = _bounded("", doc="espeak-ng voice id (gmw/en-us); empty: the language's own.")
+    rate: int = _bounded(170, low=80, high=400, doc="Words per minute.")
+    volume: float = _bounded(1.0, low=0.0, high=1.0)
+    stale_after_s: float = _bounded(
+        30.0, low=1.0, high=600.0, doc="An announcement waiting longer than this is dropped."
+    )
+    timeout_s: float = _bounded(
+        10.0,
+        low=1.0,
+        high=120.0,
+        doc="An announcement taking longer (plus 0.1 s a character) means the engine is stuck; "
+        "it is replaced.",
+    )
+    repeat_window_s: float = _bounded(
+        60.0, low=0.0, high=3600.0, doc="The same alert again within this time is suppressed."
+    )
+    unanswered_call_s: float = _bounded(
+        20.0, low=5.0, high=600.0, doc="Alert when a call rings this long unanswered."
+    )
+    max_priority: int = _bounded(2, low=1, high=5, doc="Speak alerts of this priority or higher.")
+    speak_call_taker: str = _bounded(
+        "call.unanswered, text.inbound, video.live", doc="Alert kinds spoken to call-takers."
+    )
+    speak_dispatcher: str = _bounded(
+        "incident.new, call.unanswered, text.inbound, video.live, camera.lost, unit.no_response",
+        doc="Alert kinds spoken to dispatchers ('*' every kind, '' none).",
+    )
+    speak_supervisor: str = _bounded("*", doc="Alert kinds spoken to supervisors.")
+    speak_admin: str = _bounded("*", doc="Alert kinds spoken to administrators.")
+
+
+@dataclass(frozen=True)
 class Settings:
     workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -135,6 +182,7 @@ class Settings:
     agency: AgencySettings = field(default_factory=AgencySettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
 
     @property
     def demo_mode(self) -> bool:

@@ -65,7 +65,8 @@ def make_settings(tmp_path: Path, **setting_overrides: object) -> tuple[Settings
     """
     paths = resolve_paths(tmp_path / "home")
     paths.ensure()
-    overrides = {"workstation__id": WORKSTATION, **setting_overrides}
+    # Silent speech unless a test asks otherwise: a test run on a desk with speakers stays quiet.
+    overrides = {"workstation__id": WORKSTATION, "speech__engine": "silent", **setting_overrides}
     settings = load_settings(
         paths, environ={}, overrides=[_override(k, v) for k, v in overrides.items()]
     )

@@ -5,6 +5,7 @@ Keyboard: F2 answer / new call, Ctrl+S save, F3 queue, F4 unit board, F5 history
 F6 units field, F10 close incident, Ctrl+L lock, Esc back to the form. Fields: Alt+C callback,
 Alt+I ANI, Alt+N caller name, Alt+L ALI, Alt+D address, Alt+T type, Alt+P priority,
 Alt+R narrative, Alt+U units; Alt+A attaches a duplicate call. Menus: Alt+W work, Alt+V view.
+Alerts (ui/alerts): F7 the alert list, F8 repeat the last announcement, Ctrl+M mute, Alt+S menu.
 
 Signals:
     incident_saved(IncidentSummary): after a create or amend has committed.
@@ -23,6 +24,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from dispatch_desk.alerts.session import SpokenAlerts
+from dispatch_desk.alerts.sources import CallAlerts
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.calls import IncomingCall
@@ -34,12 +37,14 @@ from dispatch_desk.services.context import Actor, NotFound, PermissionDenied, Ru
 from dispatch_desk.services.incidents import HistoryItem, IncidentSummary
 from dispatch_desk.services.units import UnitView
 from dispatch_desk.storage.database import StoreUnavailable
+from ui.alerts.dock import AlertsDock
 from ui.calltaker.dialogs import DispositionDialog, await_dialog
 from ui.calltaker.history import HistoryPanel
 from ui.calltaker.incoming import IncomingBar
 from ui.calltaker.intake import IntakeForm
 from ui.calltaker.queue import QueueModel, QueueView
 from ui.calltaker.units import UnitBoardView, UnitModel
+from ui.sync_status import SyncStatusLabel
 from ui.tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
@@ -57,7 +62,14 @@ class CallTakerWindow(QMainWindow):
     logout_requested = Signal()
     lock_requested = Signal()
 
-    def __init__(self, core: DeskCore, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        core: DeskCore,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        speech: SpokenAlerts | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("callTakerWindow")
         self.core = core
@@ -110,8 +122,25 @@ class CallTakerWindow(QMainWindow):
             self.statusBar().addWidget(badge)
         self.statusBar().addPermanentWidget(self.status_ringing)
         self.statusBar().addPermanentWidget(self.status_store)
+        self.status_sync = SyncStatusLabel()
+        self.statusBar().addPermanentWidget(self.status_sync)
+        if core.sync is not None:
+            self.status_sync.show_status(core.sync.status)
 
         self._actions()
+        # Alerts: the dock beside History, a counter in the status bar, F7 / F8 / Ctrl+M.
+        self.alerts = AlertsDock(
+            self,
+            core.alerts,
+            actor.display_name,
+            speech,
+            beside=self.history_dock,
+            open_incident=lambda i: self.spawn(self._open_and_focus(i), "open-alerted"),
+            spawn=self.tasks.spawn,
+        )
+        self.call_alerts = CallAlerts(
+            core.alerts, unanswered_after_s=core.settings.speech.unanswered_call_s
+        )
         self.form.save_requested.connect(self._on_save_requested)
         self.form.lookup_changed.connect(self._on_lookup_changed)
         self.form.attach_requested.connect(self._on_attach_requested)
@@ -194,6 +223,7 @@ class CallTakerWindow(QMainWindow):
     def offer_call(self, call: IncomingCall) -> None:
         self.ringing.append(call)
         self._show_ringing()
+        self.call_alerts.offered(call)
 
     def answer_next(self) -> None:
         call = self.ringing.pop(0) if self.ringing else None
@@ -212,6 +242,7 @@ class CallTakerWindow(QMainWindow):
         self.form.tick(now)
         if self.ringing:
             self.incoming.show_calls(self.ringing, now)
+        self.call_alerts.check_ringing(self.ringing, now)
 
     # -- saving
 
@@ -494,5 +525,6 @@ class CallTakerWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._ticker.stop()
         self._unsubscribe()
+        self.alerts.close()
         self.tasks.cancel_all()
         super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The alert list, its status-bar counter and the voice dialog."""
