@@ -176,7 +176,7 @@ class SyncEngine:
                 delay = 0.0
             except IncompatibleSchema as exc:
                 await self._report(INCOMPATIBLE, message=str(exc))
-                delay = 30.0
+                delay = self.settings.retry_max_s * 6  # an upgrade takes IT a while
             except (psycopg.Error, OSError, TimeoutError) as exc:
                 await self._report(OFFLINE, message=_plain(exc))
                 delay = min(max(delay * 2, 0.5), self.settings.retry_max_s)
