@@ -94,6 +94,13 @@ class NewIncidentAlerts:
             )
 
 
+# Calls that are announced the moment they are offered: (alert kind, text before the number).
+_OFFERED = {
+    CallKind.TEXT: ("text.inbound", "Text to 911 from"),
+    CallKind.VIDEO: ("video.live", "Caller video live from"),
+}
+
+
 class CallAlerts:
     """Alerts about calls offered to this workstation: texts and video straight away (they make
     no sound of their own), any call once it has rung ``unanswered_after_s`` unanswered."""
@@ -104,22 +111,17 @@ class CallAlerts:
         self._flagged: set[uuid.UUID] = set()
 
     def offered(self, call: IncomingCall) -> None:
-        if call.kind == CallKind.TEXT:
-            self._centre.raise_alert(
-                "text.inbound",
-                f"Text to 911 from {call.ani}",
-                phrase=Phrase("text.inbound", {}),
-                key=str(call.id),
-                source="calls",
-            )
-        elif call.kind == CallKind.VIDEO:
-            self._centre.raise_alert(
-                "video.live",
-                f"Caller video live from {call.ani}",
-                phrase=Phrase("video.live", {}),
-                key=str(call.id),
-                source="calls",
-            )
+        heard = _OFFERED.get(call.kind)
+        if heard is None:
+            return
+        kind, label = heard
+        self._centre.raise_alert(
+            kind,
+            f"{label} {call.ani}",
+            phrase=Phrase(kind, {}),
+            key=str(call.id),
+            source="calls",
+        )
 
     def check_ringing(self, ringing: Iterable[IncomingCall], now: datetime) -> None:
         waiting = list(ringing)

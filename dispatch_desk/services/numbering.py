@@ -28,8 +28,10 @@ def workstation_tag(workstation: str) -> str:
     return base64.b32encode(digest).decode()[:4]
 
 
-def _take(session: Session, year: int, source: str) -> NumberBlock | None:
-    return session.scalar(
+def _draw(session: Session, year: int, source: str, new_block: int | None) -> int | None:
+    """The next free number of the year's blocks from ``source``; with ``new_block``, a block
+    of that size is opened when none has numbers left, without it None is returned."""
+    block = session.scalar(
         select(NumberBlock)
         .where(
             NumberBlock.year == year,
@@ -39,33 +41,25 @@ def _take(session: Session, year: int, source: str) -> NumberBlock | None:
         .order_by(NumberBlock.next_value)
         .limit(1)
     )
+    if block is None:
+        if new_block is None:
+            return None
+        block = NumberBlock(year=year, next_value=1, last_value=new_block, source=source)
+        session.add(block)
+    value = block.next_value
+    block.next_value = value + 1
+    return value
 
 
 def next_incident_number(
     session: Session, now: datetime, *, leased: bool = False, workstation: str = ""
 ) -> str:
     year = now.year
-    if not leased:
-        block = _take(session, year, "local")
-        if block is None:
-            block = NumberBlock(
-                year=year, next_value=1, last_value=STANDALONE_BLOCK, source="local"
-            )
-            session.add(block)
-        value = block.next_value
-        block.next_value = value + 1
+    value = _draw(
+        session, year, "lease" if leased else "local", None if leased else STANDALONE_BLOCK
+    )
+    if value is not None:
         return f"{year % 100:02d}-{value:06d}"
-    block = _take(session, year, "lease")
-    if block is not None:
-        value = block.next_value
-        block.next_value = value + 1
-        return f"{year % 100:02d}-{value:06d}"
-    block = _take(session, year, "provisional")
-    if block is None:
-        block = NumberBlock(
-            year=year, next_value=1, last_value=PROVISIONAL_BLOCK, source="provisional"
-        )
-        session.add(block)
-    value = block.next_value
-    block.next_value = value + 1
+    value = _draw(session, year, "provisional", PROVISIONAL_BLOCK)
+    assert value is not None
     return f"{year % 100:02d}-{workstation_tag(workstation)}-{value:04d}"

@@ -157,7 +157,7 @@ class SyncEngine:
         self._stop = asyncio.Event()
         self._started.set()
         try:
-            state = await self._local(local.get_state, "hlc")
+            state = await self._local(local.get_state, local.CLOCK)
             if state:
                 self.hlc.observe(state)
             queued, _ = await self._write(local.enrol)
@@ -282,8 +282,7 @@ class SyncEngine:
             if not items:
                 return 0
             done = await self._timed(central.push(conn, self.workstation, items, self.hlc))
-            left, _ = await self._write(local.ack_outbox, max(done, items[-1].seq))
-            await self._write(local.set_state, "hlc", self.hlc.last())
+            left, _ = await self._write(local.ack_outbox, max(done, items[-1].seq), self.hlc.last())
             if left == 0:
                 return 0
             if len(items) < limit:
@@ -300,7 +299,7 @@ class SyncEngine:
             for entry in theirs:
                 self.hlc.observe(entry.hlc)
             after = pulled[-1].seq
-            _, changes = await self._write(local.apply_pulled, theirs, after)
+            _, changes = await self._write(local.apply_pulled, theirs, after, self.hlc.last())
             if changes:
                 self.on_changes(changes)
             behind = head - after

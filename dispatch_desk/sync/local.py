@@ -23,6 +23,7 @@ from dispatch_desk.sync.merge import Entry, Existing, Key, Plan, plan
 
 CURSOR = "pull_cursor"
 ENROLLED = "enrolled"
+CLOCK = "hlc"  # the clock's last stamp, so a restart never stamps behind what it had seen
 CHUNK = 500
 
 
@@ -41,9 +42,11 @@ def read_outbox(session: Session, limit: int) -> list[OutboxItem]:
     return [OutboxItem(r.seq, r.table_name, r.row_id, r.hlc, r.fields, r.row) for r in rows]
 
 
-def ack_outbox(session: Session, upto_seq: int) -> int:
-    """Forget entries the central database has confirmed; returns how many are left."""
+def ack_outbox(session: Session, upto_seq: int, clock: str) -> int:
+    """Forget entries the central database has confirmed and keep the clock; returns how many
+    saves are left."""
     session.execute(delete(SyncOutbox).where(SyncOutbox.seq <= upto_seq))
+    set_state(session, CLOCK, clock)
     return pending_count(session)
 
 
@@ -179,12 +182,14 @@ def apply_plan(session: Session, merged: Plan) -> None:
         )
 
 
-def apply_pulled(session: Session, entries: list[Entry], new_cursor: int) -> int:
-    """Merge changes pulled from central and move the cursor, in one transaction; returns how
-    many rows changed. Change notices go out for what the windows show."""
+def apply_pulled(session: Session, entries: list[Entry], new_cursor: int, clock: str) -> int:
+    """Merge changes pulled from central, move the cursor and keep the clock (which has seen
+    them), in one transaction; returns how many rows changed. Change notices go out for what the
+    windows show."""
     merged = plan(entries, _existing(session, {(e.table, e.row_id) for e in entries}))
     apply_plan(session, merged)
     set_state(session, CURSOR, str(new_cursor))
+    set_state(session, CLOCK, clock)
     for (name, row_id), row in merged.rows.items():
         _notice(session, name, row_id, row)
     return merged.touched
