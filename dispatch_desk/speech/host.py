@@ -50,18 +50,25 @@ class Host:
         self.engine.setProperty("volume", float(voice.get("volume", 1.0)))
 
     def render(self, text: str, path: str) -> str:
-        target = Path(path)
-        target.unlink(missing_ok=True)
-        self.engine.save_to_file(text, str(target))
-        self.engine.runAndWait()
-        try:
-            with wave.open(str(target), "rb") as wav:
-                frames, rate = wav.getnframes(), wav.getframerate()
-        except (OSError, EOFError, wave.Error) as exc:
-            raise RuntimeError(f"no audio was written ({exc})") from None
-        if frames == 0:
-            raise RuntimeError("the engine wrote an empty file")
-        return f"{frames / rate:.2f} s"
+        # espeak-ng now and then ends an utterance before handing pyttsx3 any audio (seen about
+        # once in a few thousand renders on a loaded machine); the text is the same, so try again.
+        problem = ""
+        for _attempt in range(3):
+            target = Path(path)
+            target.unlink(missing_ok=True)
+            self.engine.save_to_file(text, str(target))
+            self.engine.runAndWait()
+            try:
+                with wave.open(str(target), "rb") as wav:
+                    frames, rate = wav.getnframes(), wav.getframerate()
+            except (OSError, EOFError, wave.Error) as exc:
+                problem = f"no audio was written ({exc})"
+                continue
+            if frames == 0:
+                problem = "the engine wrote an empty file"
+                continue
+            return f"{frames / rate:.2f} s"
+        raise RuntimeError(problem)
 
     def speak(self, text: str, player: list[str]) -> str:
         if not player:  # pyttsx3 plays it itself (Windows, macOS): no way to know it failed
