@@ -22,6 +22,7 @@ from dispatch_desk.events import Change, ChangeBus
 from dispatch_desk.services import accounts
 from dispatch_desk.services.context import Actor, Clock, utc_now
 from dispatch_desk.services.incidents import IncidentService
+from dispatch_desk.services.locations import LiveLocations
 from dispatch_desk.services.units import UnitService
 from dispatch_desk.storage.database import open_sqlite
 from dispatch_desk.storage.migrate import ensure_schema
@@ -71,6 +72,8 @@ class DeskCore:
             self.sync = SyncEngine(
                 store, settings.central, settings.workstation.id, paths.migrations_dir, clock=clock
             )
+        # Callers' live positions (phone GPS through a live session, PIDF-LO, carrier updates).
+        self.locations = LiveLocations(store)
         # One alert list for the whole workstation; sources raise, windows and speech listen.
         self.alerts = AlertCentre(clock, repeat_window_s=settings.speech.repeat_window_s)
 

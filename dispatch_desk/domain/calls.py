@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dispatch_desk.domain.enums import CallKind
+from dispatch_desk.domain.location import Position
 
 
 @dataclass(frozen=True)
@@ -20,4 +21,6 @@ class IncomingCall:
     scenario_type: str = ""
     scenario_text: str = ""
     scenario_address: str = ""
+    # Phase II wireless: the carrier's estimate of the handset's position, with its radius.
+    ali_position: Position | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)

@@ -70,6 +70,17 @@ class LocationSource(StrEnum):
     MANUAL = "manual"  # typed by the call-taker
 
 
+class CameraOwner(StrEnum):
+    PUBLIC = "public"  # the city's own cameras
+    PRIVATE = "private"  # a business or resident shares it with the centre
+
+
+class CameraSharing(StrEnum):
+    LIVE = "live"  # may be viewed live at any time (audited)
+    ALARM = "alarm"  # may be viewed only while tied to an incident
+    REGISTRY = "registry"  # known to exist (for canvassing); never opened from the desk
+
+
 class Discipline(StrEnum):
     POLICE = "police"
     FIRE = "fire"

@@ -13,6 +13,7 @@ from datetime import datetime
 from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.agency import IncidentType, IncidentTypeCatalog
 from dispatch_desk.domain.enums import CallKind
+from dispatch_desk.domain.location import Position
 from dispatch_desk.domain.phone import PhoneError, normalize_phone
 
 MAX_NAME_CHARS = 200
@@ -33,6 +34,9 @@ class IntakeDraft:
     call_kind: CallKind = CallKind.PHONE
     received_at: datetime | None = None
     answered_at: datetime | None = None
+    # Where the typed address is, when the geocoder verified it; and the carrier's estimate.
+    position: Position | None = None
+    carrier_position: Position | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class ValidIntake:
     call_kind: CallKind
     received_at: datetime | None
     answered_at: datetime | None
+    position: Position | None = None
+    carrier_position: Position | None = None
 
 
 def validate_narrative(text: str, max_chars: int) -> FieldError | None:
@@ -168,4 +174,6 @@ def validate_intake(
         call_kind=draft.call_kind,
         received_at=draft.received_at,
         answered_at=draft.answered_at,
+        position=draft.position,
+        carrier_position=draft.carrier_position,
     )

@@ -17,6 +17,7 @@ from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.agency import IncidentTypeCatalog
 from dispatch_desk.domain.enums import PRIORITIES, IncidentStatus, LocationSource, Role
 from dispatch_desk.domain.intake import ValidEdit, ValidIntake
+from dispatch_desk.domain.location import Position
 from dispatch_desk.events import note_change
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, NotFound, RuleViolation
@@ -49,6 +50,15 @@ class IncidentSummary:
     closed_at: datetime | None
     disposition: str | None
     units: tuple[str, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    location_source: LocationSource | None = None
+
+    @property
+    def position(self) -> Position | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return Position(self.latitude, self.longitude)
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class IncidentEdit:
     priority: int | None = None
     address: str | None = None
     address_key: str | None = None
+    position: Position | None = None  # where the new address is, if the geocoder verified it
 
 
 class IncidentService:
@@ -140,6 +151,9 @@ class IncidentService:
                 closed_at=i.closed_at,
                 disposition=i.disposition,
                 units=tuple(units.get(i.id, ())),
+                latitude=i.latitude,
+                longitude=i.longitude,
+                location_source=i.location_source,
             )
             for i in incidents
         ]
@@ -304,6 +318,9 @@ class IncidentService:
             created_by=actor.user_id,
             workstation=actor.workstation,
         )
+        if intake.position is not None:
+            incident.latitude, incident.longitude = intake.position.lat, intake.position.lon
+            incident.location_source = LocationSource.GEOCODED
         session.add(incident)
         session.flush()  # parents first: without relationship()s the ORM does not order inserts
         self._add_call(session, actor, incident, intake, now)
@@ -369,22 +386,29 @@ class IncidentService:
         )
         session.add(call)
         session.flush()
-        if intake.ali:
+        carrier = intake.carrier_position
+        if intake.ali or carrier is not None:
             session.add(
                 Location(
                     incident_id=incident.id,
                     call_id=call.id,
                     source=LocationSource.CARRIER,
                     address=intake.ali[:300],
+                    latitude=carrier.lat if carrier else None,
+                    longitude=carrier.lon if carrier else None,
+                    uncertainty_m=carrier.uncertainty_m if carrier else None,
                     recorded_at=now,
                 )
             )
+        typed = intake.position
         session.add(
             Location(
                 incident_id=incident.id,
                 call_id=call.id,
-                source=LocationSource.MANUAL,
+                source=LocationSource.GEOCODED if typed else LocationSource.MANUAL,
                 address=intake.address,
+                latitude=typed.lat if typed else None,
+                longitude=typed.lon if typed else None,
                 accepted=True,
                 recorded_at=now,
             )
@@ -453,11 +477,19 @@ class IncidentService:
             changed["address"] = ["(changed)", "(changed)"]  # the text itself stays in the record
             incident.address = edit.address
             incident.address_key = edit.address_key or normalize_address(edit.address)
+            typed = edit.position
+            # The old point is wrong for the new address; an unverified address puts the
+            # incident off the map (listed as "not placed") rather than at the old place.
+            incident.latitude = typed.lat if typed else None
+            incident.longitude = typed.lon if typed else None
+            incident.location_source = LocationSource.GEOCODED if typed else LocationSource.MANUAL
             session.add(
                 Location(
                     incident_id=incident.id,
-                    source=LocationSource.MANUAL,
+                    source=LocationSource.GEOCODED if typed else LocationSource.MANUAL,
                     address=edit.address,
+                    latitude=typed.lat if typed else None,
+                    longitude=typed.lon if typed else None,
                     accepted=True,
                     recorded_at=now,
                 )
@@ -475,6 +507,59 @@ class IncidentService:
                 changed=changed,
             )
             note_change(session, "incident", incident.id)
+        return self._summaries(session, [incident])[0]
+
+    def place(
+        self,
+        session: Session,
+        actor: Actor,
+        incident_id: uuid.UUID,
+        position: Position,
+        source: LocationSource,
+        now: datetime,
+        *,
+        address: str = "",
+    ) -> IncidentSummary:
+        """The dispatcher accepts a location (a phone's GPS fix, the carrier's point, a point on
+        the map) as where the incident is. The typed address stays; the record says which."""
+        audit.require(actor, now, "incident.locate", TAKE_CALLS, incident=str(incident_id))
+        incident = self._get(session, incident_id)
+        if incident.status == IncidentStatus.CLOSED:
+            raise RuleViolation(f"{incident.number} is closed and cannot be changed.")
+        incident.latitude, incident.longitude = position.lat, position.lon
+        incident.location_source = source
+        incident.updated_at = now
+        session.add(
+            Location(
+                incident_id=incident.id,
+                source=source,
+                address=address[:300],
+                latitude=position.lat,
+                longitude=position.lon,
+                uncertainty_m=position.uncertainty_m,
+                accepted=True,
+                recorded_at=now,
+            )
+        )
+        label = {
+            LocationSource.DEVICE: "caller's device location",
+            LocationSource.CARRIER: "carrier location",
+            LocationSource.GEOCODED: "verified address",
+            LocationSource.MANUAL: "point set on the map",
+        }[source]
+        line = f"Location accepted: {label} {position.text()}"
+        self._narrate(session, actor, incident, line, now)
+        audit.record(
+            session,
+            actor,
+            now,
+            "incident.locate",
+            entity_type="incident",
+            entity_id=incident.id,
+            number=incident.number,
+            source=source.value,
+        )
+        note_change(session, "incident", incident.id)
         return self._summaries(session, [incident])[0]
 
     def amend(

@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from dispatch_desk.domain.enums import (
     CallKind,
+    CameraOwner,
+    CameraSharing,
     Discipline,
     IncidentStatus,
     LocationSource,
@@ -87,6 +89,8 @@ class Base(DeclarativeBase):
         CallKind: _enum(CallKind),
         LocationSource: _enum(LocationSource),
         Discipline: _enum(Discipline),
+        CameraOwner: _enum(CameraOwner),
+        CameraSharing: _enum(CameraSharing),
     }
 
 
@@ -137,6 +141,10 @@ class Incident(Base):
     closed_at: Mapped[datetime | None]
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     workstation: Mapped[str] = mapped_column(String(64))
+    # Where the incident is, as accepted by the dispatcher (the location rows keep every report).
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    location_source: Mapped[LocationSource | None]
 
 
 class Call(Base):
@@ -183,6 +191,32 @@ class Unit(Base):
     status: Mapped[UnitStatus]
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"))
     status_changed_at: Mapped[datetime]
+    latitude: Mapped[float | None]  # last known position: AVL, or the station when none
+    longitude: Mapped[float | None]
+    position_at: Mapped[datetime | None]
+
+
+class Camera(Base):
+    """A camera the centre knows of: position and view for the map, streams for the wall.
+
+    Stream addresses never carry passwords; ``credential_ref`` names an entry in the
+    workstation's credential store."""
+
+    __tablename__ = "camera"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    heading_deg: Mapped[float | None]  # where it looks, clockwise from north; None: dome/360
+    fov_deg: Mapped[float] = mapped_column(default=60.0)
+    owner: Mapped[CameraOwner]
+    sharing: Mapped[CameraSharing]
+    main_url: Mapped[str] = mapped_column(String(500), default="")
+    sub_url: Mapped[str] = mapped_column(String(500), default="")
+    credential_ref: Mapped[str] = mapped_column(String(120), default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime]
 
 
 class UnitStatusEvent(Base):

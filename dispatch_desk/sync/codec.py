@@ -26,6 +26,7 @@ SYNCED_TABLES: tuple[str, ...] = (
     "assignment",
     "narrative_entry",
     "audit_event",
+    "camera",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 

@@ -1,0 +1,135 @@
+"""Live caller positions: a phone's GPS fixes (and other reports) as they arrive.
+
+A fix is shown at once (listeners are told on the reporting thread, before anything is written),
+kept in memory for the breadcrumb trail, and written to the incident record on the store's
+writer thread. A fix never moves the incident by itself: the dispatcher accepts a location with
+:meth:`IncidentService.place`, so a device position never silently replaces the carrier's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch_desk.domain.enums import LocationSource
+from dispatch_desk.domain.location import Position, PositionError
+from dispatch_desk.storage.models import Location
+from dispatch_desk.storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Fix:
+    incident_id: uuid.UUID
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    at: datetime  # when the device measured it (aware, UTC)
+    source: LocationSource = LocationSource.DEVICE
+    origin: str = ""  # what delivered it: "citizen-session", "pidf", "ali"...
+
+    @property
+    def position(self) -> Position:
+        return Position(self.lat, self.lon, self.accuracy_m)
+
+
+Listener = Callable[[Fix], None]
+
+
+def _store_fix(session: Session, fix: Fix) -> None:
+    session.add(
+        Location(
+            incident_id=fix.incident_id,
+            source=fix.source,
+            latitude=fix.lat,
+            longitude=fix.lon,
+            uncertainty_m=fix.accuracy_m,
+            accepted=False,
+            recorded_at=fix.at,
+        )
+    )
+
+
+def stored_trail(session: Session, incident_id: uuid.UUID, limit: int = 2000) -> list[Fix]:
+    """The fixes of an incident as recorded (from this workstation or pulled from others)."""
+    rows = session.scalars(
+        select(Location)
+        .where(
+            Location.incident_id == incident_id,
+            Location.source == LocationSource.DEVICE,
+            Location.latitude.is_not(None),
+            Location.longitude.is_not(None),
+        )
+        .order_by(Location.recorded_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        Fix(r.incident_id, r.latitude, r.longitude, r.uncertainty_m, r.recorded_at, r.source)
+        for r in reversed(rows)
+        if r.latitude is not None and r.longitude is not None
+    ]
+
+
+class LiveLocations:
+    def __init__(self, store: Store, *, trail_limit: int = 2000) -> None:
+        self._store = store
+        self._trail_limit = trail_limit
+        self._trails: dict[uuid.UUID, deque[Fix]] = {}
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def report(self, fix: Fix) -> None:
+        """Take a fix from any thread. Raises PositionError (and keeps nothing) for a fix that
+        cannot be a place on earth."""
+        Position.checked(fix.lat, fix.lon, fix.accuracy_m)
+        if fix.at.tzinfo is None:
+            raise PositionError("a fix needs a time zone-aware time stamp")
+        with self._lock:
+            trail = self._trails.setdefault(fix.incident_id, deque(maxlen=self._trail_limit))
+            trail.append(fix)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(fix)
+            except Exception:  # one broken view must not stop the fix reaching the others
+                logger.exception("a location listener failed")
+        future = self._store.submit_write(_store_fix, fix)
+        future.add_done_callback(self._written)
+
+    def _written(self, future: object) -> None:
+        exc = future.exception()  # type: ignore[attr-defined]
+        if exc is not None:  # kept in memory and on the map; the record misses this one fix
+            logger.warning("a location fix could not be recorded: %s", exc)
+
+    def trail(self, incident_id: uuid.UUID) -> list[Fix]:
+        with self._lock:
+            return list(self._trails.get(incident_id, ()))
+
+    def latest(self, incident_id: uuid.UUID) -> Fix | None:
+        with self._lock:
+            trail = self._trails.get(incident_id)
+            return trail[-1] if trail else None
+
+    def forget(self, incident_id: uuid.UUID) -> None:
+        with self._lock:
+            self._trails.pop(incident_id, None)
