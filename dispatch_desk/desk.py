@@ -5,9 +5,13 @@ No global registry: the UI, the command line and the tests each build a DeskCore
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dispatch_desk.alerts.centre import AlertCentre
 from dispatch_desk.config.paths import Paths
@@ -28,6 +32,9 @@ from dispatch_desk.storage.database import open_sqlite
 from dispatch_desk.storage.migrate import ensure_schema
 from dispatch_desk.storage.store import Store
 from dispatch_desk.sync.engine import SyncEngine, SyncStatus
+
+if TYPE_CHECKING:
+    from dispatch_desk.geo.service import GeoService
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +81,10 @@ class DeskCore:
             )
         # Callers' live positions (phone GPS through a live session, PIDF-LO, carrier updates).
         self.locations = LiveLocations(store)
+        # The agency's map data and geocoder, loaded on a thread of its own when first asked for.
+        self._geo_pool: ThreadPoolExecutor | None = None
+        self._geo_future: Future[GeoService] | None = None
+        self._geo_changes: list[Change] = []
         # One alert list for the whole workstation; sources raise, windows and speech listen.
         self.alerts = AlertCentre(clock, repeat_window_s=settings.speech.repeat_window_s)
 
@@ -135,7 +146,57 @@ class DeskCore:
             self.sync.on_changes = on_changes
         self.sync.start()
 
+    def start_geo(self) -> Future[GeoService]:
+        """Begin loading the map data (imported layers, or the demo town) in the background."""
+        if self._geo_future is None:
+            self._geo_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo")
+            self._geo_future = self._geo_pool.submit(self._load_geo)
+        return self._geo_future
+
+    async def geo(self) -> GeoService:
+        """The map data and geocoder, once loaded; the first caller publishes what loading
+        changed (units placed at their stations, demo cameras)."""
+        geo = await asyncio.wrap_future(self.start_geo())
+        changes, self._geo_changes = self._geo_changes, []
+        if changes:
+            self.bus.publish(changes)
+        return geo
+
+    def geo_now(self, timeout_s: float = 30.0) -> GeoService:
+        """The same, blocking: for tools and tests without an event loop."""
+        return self.start_geo().result(timeout=timeout_s)
+
+    def _load_geo(self) -> GeoService:
+        from dispatch_desk.geo.service import GeoService
+
+        started = time.perf_counter()
+        geo = GeoService.open(self.settings, self.paths)
+        now = self.clock()
+        stations = {p.station: (p.lat, p.lon) for p in geo.layers.places if p.station}
+        if stations:
+            _, changes = self.store.write_sync(self.units.place_at_stations, stations, now)
+            self._geo_changes.extend(changes)
+        if self.settings.demo_mode and not geo.layers.is_empty():
+            from dispatch_desk.demo.cameras import seed_demo_cameras
+
+            _, changes = self.store.write_sync(seed_demo_cameras, geo.layers, now)
+            self._geo_changes.extend(changes)
+            if self.sync is None:  # the demo's own history, made before the town was loaded
+                from dispatch_desk.demo.seed import place_demo_incidents
+
+                _, changes = self.store.write_sync(place_demo_incidents, geo.geocode, now)
+                self._geo_changes.extend(changes)
+        logger.info(
+            "map data ready in %.0f ms: %s (%s)",
+            (time.perf_counter() - started) * 1000,
+            geo.layers.source,
+            ", ".join(f"{n} {kind}" for kind, n in geo.layers.counts().items()),
+        )
+        return geo
+
     def close(self) -> None:
+        if self._geo_pool is not None:  # it may be writing to the store
+            self._geo_pool.shutdown(wait=True, cancel_futures=True)
         if self.sync is not None:
             self.sync.stop()
         self.store.close()

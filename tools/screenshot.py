@@ -1,6 +1,6 @@
 """Screenshot of the call-taker window with demo data, for the README and for review.
 
-    xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py docs/calltaker.png
+    xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py docs/calltaker.png [docs/map.png]
 
 It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
 part of it, and saves a picture of the window as it is on the (virtual) screen.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import qasync
@@ -19,11 +20,13 @@ from PySide6.QtWidgets import QApplication
 from dispatch_desk.config.paths import resolve_paths
 from dispatch_desk.config.settings import load_settings
 from dispatch_desk.desk import DeskCore
+from dispatch_desk.services.locations import Fix
 from ui.app import DeskApp
+from ui.calltaker.window import CallTakerWindow
 from ui.theme import apply_theme
 
 
-async def shoot(target: Path) -> None:
+async def shoot(target: Path, map_target: Path | None = None) -> None:
     home = Path(tempfile.mkdtemp(prefix="dd-shot-"))
     paths = resolve_paths(home)
     paths.ensure()
@@ -52,15 +55,50 @@ async def shoot(target: Path) -> None:
     await asyncio.sleep(0.3)
     window.grab().save(str(target))
     print(f"saved {target}")
+    if map_target is not None:
+        await shoot_map(desk, window, map_target)
     await desk.shutdown()
+
+
+async def shoot_map(desk: DeskApp, window: CallTakerWindow, target: Path) -> None:
+    """Save the call being typed, give its caller a walk of GPS fixes, show the map window."""
+    await window.map_ready
+    window._check_address(window.form.address.text())
+    summary = await window.save(window.form.draft())
+    if summary is None or summary.position is None:
+        raise SystemExit("the screenshot call did not save with a place")
+    start = summary.position
+    now = desk.core.clock()
+    for n in range(25):
+        desk.core.locations.report(
+            Fix(
+                summary.id,
+                start.lat + 0.00035 + n * 0.00004,
+                start.lon - 0.0009 + n * 0.00006 + (n % 5) * 0.00001,
+                18.0 - n * 0.4,
+                now - timedelta(seconds=25 - n),
+                origin="screenshot",
+            )
+        )
+    map_window = window.show_map_window()
+    map_window.resize(1580, 900)
+    map_window.move(0, 0)
+    await asyncio.sleep(0.8)
+    map_window.canvas.zoom_to(17, animate=False)
+    map_window.canvas.set_follow(True)
+    await asyncio.sleep(0.8)
+    map_window.grab().save(str(target))
+    print(f"saved {target}")
+    window.grab().save(str(target.with_name(target.stem + "-calltaker.png")))
 
 
 def main() -> int:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/calltaker.png")
+    map_target = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     target.parent.mkdir(parents=True, exist_ok=True)
     QApplication(sys.argv[:1]).setQuitOnLastWindowClosed(False)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(shoot(target))
+        runner.run(shoot(target, map_target))
     return 0
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 from dispatch_desk.alerts.session import SpokenAlerts
 from dispatch_desk.demo.calls import DemoCallFeed
 from dispatch_desk.desk import DeskCore
+from dispatch_desk.domain.location import Position
 from dispatch_desk.events import Change
 from dispatch_desk.services import accounts
 from dispatch_desk.services.context import Actor
@@ -50,6 +51,7 @@ class DeskApp(QObject):
         self._demo_task: asyncio.Task[None] | None = None
         self.speech: SpokenAlerts | None = None  # the signed-in user's spoken alerts
         self._start_sync()
+        core.start_geo()  # the map and geocoder load while the user signs in
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
@@ -136,7 +138,15 @@ class DeskApp(QObject):
         self.main_window_ready.emit(window)
 
     async def _feed_demo_calls(self, window: CallTakerWindow) -> None:
-        feed = DemoCallFeed(self.core.clock)
+        geo = await self.core.geo()
+
+        def locate(address: str) -> Position | None:
+            matches = geo.geocode(address, limit=1)
+            if not matches or matches[0].score < 0.9:
+                return None
+            return Position(matches[0].lat, matches[0].lon)
+
+        feed = DemoCallFeed(self.core.clock, locate=locate)
         interval = self.core.settings.demo.call_interval_s
         window.offer_call(feed.next_call())
         while True:

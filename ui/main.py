@@ -7,6 +7,8 @@ dispatch-desk --version
 dispatch-desk user add NAME --role dispatcher    add a local account (asks the password)
 dispatch-desk settings              list every setting with its default
 dispatch-desk say --to-file FILE "TEXT"          hear (or save as WAV) how the desk says TEXT
+dispatch-desk gis import FILE... [--layer KIND] [--replace]   load the agency's GeoJSON layers
+dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map matches, scored
 """
 
 from __future__ import annotations
@@ -80,6 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("--voice", help="espeak-ng voice id, e.g. gmw/en-us")
     say.add_argument("--rate", type=int, help="words per minute")
     say.add_argument("--volume", type=float, help="0.0 to 1.0")
+    gis = sub.add_parser("gis", help="the agency's map layers and the geocoder")
+    gis_sub = gis.add_subparsers(dest="gis_command", required=True)
+    gis_import = gis_sub.add_parser(
+        "import", help="load GeoJSON layers (streets, addresses, places, boundaries)"
+    )
+    gis_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    gis_import.add_argument(
+        "--layer",
+        choices=["streets", "addresses", "places", "boundaries"],
+        help="the layer these files hold (found from the geometry and fields if not given)",
+    )
+    gis_import.add_argument(
+        "--replace", action="store_true", help="drop every layer imported before, not just these"
+    )
+    geocode = gis_sub.add_parser("geocode", help="print the best matches for an address")
+    geocode.add_argument("text", nargs="*", help="the address as a call-taker would type it")
+    geocode.add_argument("--limit", type=int, default=5, help="at most this many matches")
+    geocode.add_argument("--reverse", metavar="LAT,LON", help="the nearest address to a point")
     return parser
 
 
@@ -275,6 +295,12 @@ def main(argv: list[str] | None = None) -> int:
         return _add_user(settings, paths, args)
     if args.command == "central":
         return _central(settings, paths, args.central_command, args.url)
+    if args.command == "gis":
+        from dispatch_desk.geo.cli import run_geocode, run_import
+
+        if args.gis_command == "import":
+            return run_import(settings, paths, args.files, args.layer, args.replace)
+        return run_geocode(settings, paths, " ".join(args.text), args.limit, args.reverse)
     if args.command == "say":
         from dispatch_desk.speech.say import run_say
 

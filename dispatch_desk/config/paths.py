@@ -44,6 +44,16 @@ class Paths:
         return self.data_dir / "cache.sqlite3"
 
     @property
+    def gis_dir(self) -> Path:
+        """The agency's imported map layers (``dispatch-desk gis import``)."""
+        return self.data_dir / "gis"
+
+    @property
+    def tile_cache_dir(self) -> Path:
+        """Base-map tiles fetched from an XYZ server, kept for when it cannot be reached."""
+        return self.state_dir / "tile-cache"
+
+    @property
     def backups_dir(self) -> Path:
         return self.data_dir / "backups"
 

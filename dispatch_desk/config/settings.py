@@ -173,6 +173,33 @@ class SpeechSettings:
 
 
 @dataclass(frozen=True)
+class GisSettings:
+    max_file_mb: int = _bounded(
+        256,
+        low=1,
+        high=4096,
+        doc="Largest GeoJSON file 'gis import' reads (it is parsed in memory); "
+        "split bigger layers or raise this.",
+    )
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    tiles: str = _bounded(
+        "",
+        doc="Raster base map under the agency's streets: an .mbtiles file, or an XYZ URL "
+        "template (https://tiles.example/{z}/{x}/{y}.png, cached on disk); empty: none.",
+    )
+    nearest_radius_m: float = _bounded(
+        400.0, low=10.0, high=20000.0, doc="How far to look for cameras near an incident."
+    )
+    nearest_cameras: int = _bounded(4, low=1, high=16, doc="Cameras docked for an incident.")
+    trail_fixes: int = _bounded(
+        2000, low=10, high=100000, doc="GPS fixes kept in a caller's breadcrumb trail."
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -183,6 +210,8 @@ class Settings:
     demo: DemoSettings = field(default_factory=DemoSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
+    gis: GisSettings = field(default_factory=GisSettings)
+    map: MapSettings = field(default_factory=MapSettings)
 
     @property
     def demo_mode(self) -> bool:

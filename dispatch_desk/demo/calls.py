@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from datetime import datetime
 
 from dispatch_desk.demo.town import FIRST_NAMES, LAST_NAMES, PLACES, STREETS, phone_number
 from dispatch_desk.domain.calls import IncomingCall
+from dispatch_desk.domain.location import Position
+from dispatch_desk.geo.geometry import LatLon, offset
 
 # (agency type code, what the caller says)
 SCENARIOS = (
@@ -37,7 +40,15 @@ SCENARIOS = (
 class DemoCallFeed:
     """Makes one plausible incoming call at a time; deterministic for a given seed."""
 
-    def __init__(self, clock: Callable[[], datetime], seed: int | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        seed: int | None = None,
+        locate: Callable[[str], Position | None] | None = None,
+    ) -> None:
+        # With ``locate`` (an address to its place), wireless calls carry a Phase II carrier
+        # point: near the caller, never on them, with the radius a carrier would give.
+        self._locate = locate
         self._clock = clock
         self._rng = random.Random(seed)
         self._count = 0
@@ -61,6 +72,17 @@ class DemoCallFeed:
         if rng.random() < 0.35:
             ali = f"{address} · LANDLINE"
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        ali_position = None
+        where = self._locate(address.split(" (")[0]) if self._locate else None
+        if where is not None:
+            landline = ali.endswith("LANDLINE")
+            radius = 15.0 if landline else float(rng.choice((50, 120, 300, 800)))
+            bearing = math.radians(rng.uniform(0, 360))
+            off = 0.0 if landline else radius * rng.uniform(0.2, 0.9)
+            point = offset(
+                LatLon(where.lat, where.lon), off * math.sin(bearing), off * math.cos(bearing)
+            )
+            ali_position = Position(point.lat, point.lon, radius)
         return IncomingCall(
             ani=ani,
             ali=ali,
@@ -69,4 +91,5 @@ class DemoCallFeed:
             scenario_type=type_code,
             scenario_text=text,
             scenario_address=address,
+            ali_position=ali_position,
         )

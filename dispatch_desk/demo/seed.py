@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.demo.calls import SCENARIOS, DemoCallFeed
-from dispatch_desk.domain.enums import UnitStatus
+from dispatch_desk.domain.enums import LocationSource, UnitStatus
 from dispatch_desk.domain.intake import IntakeDraft, ValidIntake, validate_intake
+from dispatch_desk.events import note_change
 from dispatch_desk.services import accounts
+from dispatch_desk.storage.models import Incident
 from dispatch_desk.sync.capture import mark_genesis
 
 if TYPE_CHECKING:
     from dispatch_desk.desk import DeskCore
+    from dispatch_desk.geo.geocoder import GeocodeMatch
 
 
 # The incidents open when the demo starts: a spread of priorities and disciplines.
@@ -101,3 +106,23 @@ def seed_demo(
                     step,
                     at + timedelta(minutes=2 + steps.index(step)),
                 )
+
+
+def place_demo_incidents(
+    session: Session, geocode: Callable[[str], list[GeocodeMatch]], now: datetime
+) -> int:
+    """Put the demo's history on the map once the town is loaded (it is seeded before)."""
+    placed = 0
+    for incident in session.scalars(
+        select(Incident).where(
+            Incident.latitude.is_(None),
+            or_(Incident.location_source.is_(None), Incident.location_source == "manual"),
+        )
+    ):
+        matches = geocode(incident.address)
+        if matches and matches[0].score >= 0.9:
+            incident.latitude, incident.longitude = matches[0].lat, matches[0].lon
+            incident.location_source = LocationSource.GEOCODED
+            note_change(session, "incident", incident.id)
+            placed += 1
+    return placed

@@ -110,3 +110,68 @@ def normalize_address(text: str) -> str:
         else:
             out.append(_ordinal(token))
     return " ".join(out)
+
+
+# Street names on their own, for the geocoder (map issue). The same tables as the key above,
+# applied to the street's words alone (a type word is abbreviated anywhere after the first
+# word), plus forms GIS files use. Kept apart so the history key above never changes.
+STREET_TYPES_EXTRA = {
+    "PK": "PARK",
+    "TPK": "TPKE",
+    "LANDING": "LNDG",
+    "CENTER": "CTR",
+    "CENTRE": "CTR",
+    "STREETS": "ST",
+    "AVENUES": "AVE",
+    "ROADS": "RD",
+}
+STREET_NAME_PREFIXES = {"MOUNT": "MT", "SAINT": "ST", "FORT": "FT"}
+ORDINAL_WORDS_EXTRA = {
+    "ELEVENTH": "11TH",
+    "TWELFTH": "12TH",
+    "THIRTEENTH": "13TH",
+    "FOURTEENTH": "14TH",
+    "FIFTEENTH": "15TH",
+    "SIXTEENTH": "16TH",
+    "SEVENTEENTH": "17TH",
+    "EIGHTEENTH": "18TH",
+    "NINETEENTH": "19TH",
+    "TWENTIETH": "20TH",
+}
+# Every abbreviated street type: the word a street key may end with.
+STREET_TYPES = frozenset(SUFFIXES.values()) | frozenset(STREET_TYPES_EXTRA.values())
+STREET_DIRECTIONS = frozenset(DIRECTIONS.values())
+
+_STREET_PUNCT = re.compile(r"[^A-Z0-9/ ]+")
+
+
+def street_words(text: str) -> list[str]:
+    """The street's words, upper-case; apostrophes vanish ("Gerry's" is GERRYS), other
+    punctuation separates."""
+    cleaned = text.upper().replace("'", "").replace("\u2019", "")
+    return [t for t in _STREET_PUNCT.sub(" ", cleaned).split() if t]
+
+
+def normalize_street_words(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    last = len(tokens) - 1
+    for index, token in enumerate(tokens):
+        if token in DIRECTIONS and last > 0 and index in (0, last):
+            out.append(DIRECTIONS[token])
+        elif index > 0 and token in SUFFIXES:
+            out.append(SUFFIXES[token])
+        elif index > 0 and token in STREET_TYPES_EXTRA:
+            out.append(STREET_TYPES_EXTRA[token])
+        elif index == 0 and last > 0 and token in STREET_NAME_PREFIXES:
+            out.append(STREET_NAME_PREFIXES[token])
+        elif token in ORDINAL_WORDS_EXTRA:
+            out.append(ORDINAL_WORDS_EXTRA[token])
+        else:
+            out.append(_ordinal(token))
+    return out
+
+
+def normalize_street(text: str) -> str:
+    """A street name as a key: "Mount Auburn Street" and "Mt. Auburn St" are both
+    "MT AUBURN ST"; "Sixth St" is "6TH ST"; "Gray Gardens East" is "GRAY GDNS E"."""
+    return " ".join(normalize_street_words(street_words(text)))

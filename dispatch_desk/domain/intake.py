@@ -83,6 +83,7 @@ class ValidEdit:
     address: str
     address_key: str
     narrative: str
+    position: Position | None = None
 
 
 def _incident_fields(
@@ -134,7 +135,12 @@ def validate_edit(
         return errors
     assert incident_type is not None and priority is not None
     return ValidEdit(
-        incident_type, priority, address, normalize_address(address), draft.narrative.strip()
+        incident_type,
+        priority,
+        address,
+        normalize_address(address),
+        draft.narrative.strip(),
+        draft.position,
     )
 
 

@@ -321,6 +321,8 @@ class IncidentService:
         if intake.position is not None:
             incident.latitude, incident.longitude = intake.position.lat, intake.position.lon
             incident.location_source = LocationSource.GEOCODED
+        else:  # only the typed text: listed as "not on the map" until someone places it
+            incident.location_source = LocationSource.MANUAL
         session.add(incident)
         session.flush()  # parents first: without relationship()s the ORM does not order inserts
         self._add_call(session, actor, incident, intake, now)
@@ -575,6 +577,7 @@ class IncidentService:
                 priority=edit.priority,
                 address=edit.address,
                 address_key=edit.address_key,
+                position=edit.position,
             ),
             now,
         )

@@ -83,6 +83,24 @@ class UnitService:
                 added += 1
         return added
 
+    def place_at_stations(
+        self, session: Session, stations: dict[str, tuple[float, float]], now: datetime
+    ) -> int:
+        """Put units with no known position at their station (lat, lon by station name).
+
+        A default every workstation computes alike, stamped with the genesis clock so that any
+        real position report wins over it."""
+        mark_genesis(session)
+        placed = 0
+        for unit in session.scalars(select(Unit).where(Unit.latitude.is_(None))):
+            where = stations.get(unit.station)
+            if where is not None:
+                unit.latitude, unit.longitude = where
+                unit.position_at = now
+                note_change(session, "unit", unit.id)
+                placed += 1
+        return placed
+
     def assign(
         self,
         session: Session,

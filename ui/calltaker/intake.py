@@ -33,9 +33,13 @@ from dispatch_desk.domain.agency import IncidentTypeCatalog
 from dispatch_desk.domain.calls import IncomingCall
 from dispatch_desk.domain.enums import CallKind
 from dispatch_desk.domain.intake import FieldError, IntakeDraft
+from dispatch_desk.domain.location import Position
 from dispatch_desk.domain.phone import format_phone
+from dispatch_desk.geo.geocoder import GeocodeMatch
 from dispatch_desk.services.incidents import IncidentDetail, IncidentSummary
 from ui.models import elapsed
+
+VERIFIED_SCORE = 0.9  # the geocoder's line for a match that needs no second look
 
 
 def _error_label() -> QLabel:
@@ -62,6 +66,10 @@ class IntakeForm(QWidget):
         self._call: IncomingCall | None = None
         self._answered_at: datetime | None = None
         self._priority_typed = False
+        self._address_match: GeocodeMatch | None = None  # best match for _address_checked
+        self._address_checked = ""
+        self._address_confirmed = False  # the call-taker chose a lower-scored match (Ctrl+G)
+        self._carrier_position: Position | None = None
 
         self.header = QLabel("New call")
         self.header.setObjectName("incidentHeader")
@@ -153,7 +161,19 @@ class IntakeForm(QWidget):
         add(0, 1, "AN&I", self.ani, "ani")
         add(2, 0, "Caller &name", self.caller_name, "caller_name")
         add(2, 1, "A&LI", self.ali, "ali")
-        add(4, 0, "A&ddress", self.address, "address", span=3)
+        add(4, 0, "A&ddress", self.address, span=3)
+        # What the agency's map makes of the address, under it (an error, when shown, above).
+        self.address_check = QLabel(objectName="addressCheck")
+        self.address_check.setTextFormat(Qt.TextFormat.PlainText)
+        self.address_check.setWordWrap(True)
+        self.address_check.hide()
+        self.address_under = QWidget(objectName="addressUnder")
+        under = QVBoxLayout(self.address_under)
+        under.setContentsMargins(0, 0, 0, 0)
+        under.setSpacing(0)
+        under.addWidget(self.errors["address"])
+        under.addWidget(self.address_check)
+        grid.addWidget(self.address_under, 5, 1, 1, 3)
         add(6, 0, "Incident &type", self.incident_type, "incident_type")
         add(6, 1, "&Priority", self.priority, "priority")
         add(8, 0, "Na&rrative", self.narrative, "narrative", span=3)
@@ -200,11 +220,18 @@ class IntakeForm(QWidget):
             self._on_attach_key,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        QShortcut(
+            QKeySequence("Ctrl+G"),
+            self,
+            self.use_address_match,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
 
         self._lookup_timer = QTimer(self, singleShot=True, interval=120)
         self._lookup_timer.timeout.connect(self._emit_lookup)
         for edit in (self.callback, self.address):
             edit.textEdited.connect(self._lookup_timer.start)
+        self.address.textEdited.connect(self._on_address_edited)
         self.incident_type.currentTextChanged.connect(self._on_type_text)
         self.priority.textEdited.connect(self._on_priority_typed)
         for name, widget in self.inputs.items():
@@ -230,7 +257,74 @@ class IntakeForm(QWidget):
             call_kind=self._call.kind if self._call else CallKind.PHONE,
             received_at=self._call.received_at if self._call else None,
             answered_at=self._answered_at,
+            position=self.address_position(),
+            carrier_position=self._carrier_position,
         )
+
+    # -- the address against the agency's map
+
+    def address_position(self) -> Position | None:
+        """Where the address is, if the map verified it (or the call-taker confirmed a match)
+        for exactly the text now in the field."""
+        match = self._address_match
+        if match is None or self._address_checked != self.address.text().strip():
+            return None
+        if match.score >= VERIFIED_SCORE or self._address_confirmed:
+            return Position(match.lat, match.lon)
+        return None
+
+    def show_address_check(self, text: str, matches: list[GeocodeMatch]) -> None:
+        """Show what the geocoder made of ``text`` (ignored if the field has moved on)."""
+        if text.strip() != self.address.text().strip():
+            return
+        self._address_checked = text.strip()
+        self._address_match = matches[0] if matches else None
+        self._address_confirmed = False
+        self._paint_address_check()
+
+    def use_address_match(self) -> None:
+        """Ctrl+G: take the suggested match as the address (a person has now looked at it)."""
+        match = self._address_match
+        if match is None or self._address_checked != self.address.text().strip():
+            return
+        if match.score < VERIFIED_SCORE:
+            self.address.setText(match.label)
+            self._address_checked = match.label
+        self._address_confirmed = True
+        self._paint_address_check()
+
+    def _paint_address_check(self) -> None:
+        match, label = self._address_match, self.address_check
+        if not self._address_checked:
+            label.hide()
+            return
+        if match is None:
+            kind, text = "warning", "✗ Not in the agency's map: it will be saved unplaced."
+        elif match.score >= VERIFIED_SCORE or self._address_confirmed:
+            where = f"{match.lat:.6f}, {match.lon:.6f}"
+            kind, text = "ok", f"✓ {match.label} · {match.kind} · {where}"
+            if match.note:
+                text += f" · {match.note}"
+        else:
+            kind = "warning"
+            text = f"? Nearest: {match.label} ({match.score:.2f}). Ctrl+G uses it."
+            if match.note:
+                text += f" {match.note}"
+        label.setProperty("kind", kind)
+        label.style().unpolish(label)
+        label.style().polish(label)
+        label.setText(text)
+        label.show()
+
+    def _on_address_edited(self, text: str) -> None:
+        if text.strip() != self._address_checked:
+            self.address_check.hide()  # stale until the map has looked at the new text
+
+    def _clear_address_check(self) -> None:
+        self._address_match = None
+        self._address_checked = ""
+        self._address_confirmed = False
+        self.address_check.hide()
 
     def request_save(self) -> None:
         self.save_requested.emit(self.draft())
@@ -284,6 +378,8 @@ class IntakeForm(QWidget):
         self.incident_id = None
         self._call = call
         self._answered_at = answered_at
+        self._carrier_position = call.ali_position if call is not None else None
+        self._clear_address_check()
         self._priority_typed = False
         for widget in (
             self.callback,
@@ -335,6 +431,8 @@ class IntakeForm(QWidget):
         self.ali.setCursorPosition(0)
         self._set_call_fields_editable(False)
         self.address.setText(summary.address)
+        self._clear_address_check()
+        self._carrier_position = None
         kind = self._catalog.get(summary.type_code)
         self.incident_type.setCurrentText(kind.display() if kind else summary.type_code)
         self.priority.setText(str(summary.priority))

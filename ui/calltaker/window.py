@@ -6,6 +6,8 @@ F6 units field, F10 close incident, Ctrl+L lock, Esc back to the form. Fields: A
 Alt+I ANI, Alt+N caller name, Alt+L ALI, Alt+D address, Alt+T type, Alt+P priority,
 Alt+R narrative, Alt+U units; Alt+A attaches a duplicate call. Menus: Alt+W work, Alt+V view.
 Alerts (ui/alerts): F7 the alert list, F8 repeat the last announcement, Ctrl+M mute, Alt+S menu.
+Map (ui/map): a compact map dock follows the incident in hand; F9 opens the map window;
+Ctrl+D accepts the caller's device location for the incident.
 
 Signals:
     incident_saved(IncidentSummary): after a create or amend has committed.
@@ -29,7 +31,7 @@ from dispatch_desk.alerts.sources import CallAlerts
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.calls import IncomingCall
-from dispatch_desk.domain.enums import IncidentStatus, UnitStatus
+from dispatch_desk.domain.enums import IncidentStatus, LocationSource, UnitStatus
 from dispatch_desk.domain.intake import IntakeDraft, ValidIntake, validate_edit, validate_intake
 from dispatch_desk.domain.phone import normalize_phone
 from dispatch_desk.events import Change
@@ -44,6 +46,9 @@ from ui.calltaker.incoming import IncomingBar
 from ui.calltaker.intake import IntakeForm
 from ui.calltaker.queue import QueueModel, QueueView
 from ui.calltaker.units import UnitBoardView, UnitModel
+from ui.map.canvas import MapCanvas
+from ui.map.feed import MapFeed
+from ui.map.window import MapWindow
 from ui.sync_status import SyncStatusLabel
 from ui.tasks import TaskOwner
 
@@ -109,8 +114,17 @@ class CallTakerWindow(QMainWindow):
         self.history_dock = self._dock(
             "History", "historyDock", self.history, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        # The map: a compact one under the unit board, the full one in its own window (F9).
+        self.map_feed = MapFeed(core, self.tasks)
+        self.mini_map = MapCanvas(compact=True)
+        self.map_feed.attach(self.mini_map)
+        self.map_dock = self._dock(
+            "Map", "mapDock", self.mini_map, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.map_window: MapWindow | None = None
         self.resizeDocks([self.queue_dock, self.units_dock], [600, 390], Qt.Orientation.Horizontal)
         self.resizeDocks([self.history_dock], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([self.units_dock, self.map_dock], [330, 300], Qt.Orientation.Vertical)
 
         self.status_user = QLabel(f"{actor.display_name} · {actor.role.label} · {core.workstation}")
         self.status_ringing = QLabel()
@@ -155,6 +169,10 @@ class CallTakerWindow(QMainWindow):
         self.form.answer(None, core.clock())
         # The queue and unit board, loaded once; the app awaits this to call the window ready.
         self.initial_load = self.tasks.spawn(self._load_lists(), "load-lists")
+        self.map_ready = self.tasks.spawn(self.map_feed.start(), "map-start")
+        self.mini_map.incident_clicked.connect(
+            lambda i: self.spawn(self._open_and_focus(i), "open")
+        )
 
     # -- building
 
@@ -193,6 +211,8 @@ class CallTakerWindow(QMainWindow):
                 lambda: self._focus(self.history_dock, self.history.view),
             ),
             (window_menu, "Intake form", "Esc", lambda: self.form.address.setFocus()),
+            (window_menu, "Map window", "F9", self.show_map_window),
+            (menu, "Accept caller's device location", "Ctrl+D", self.accept_device_location),
         ]
         for target, text, keys, slot in entries:
             action = QAction(text, self)
@@ -202,7 +222,7 @@ class CallTakerWindow(QMainWindow):
             action.triggered.connect(slot)
             target.addAction(action)
             self.addAction(action)
-        for dock in (self.queue_dock, self.units_dock, self.history_dock):
+        for dock in (self.queue_dock, self.units_dock, self.history_dock, self.map_dock):
             window_menu.addAction(dock.toggleViewAction())
 
     def _focus(self, dock: QDockWidget, widget: QWidget) -> None:
@@ -336,6 +356,58 @@ class CallTakerWindow(QMainWindow):
     async def _open_incident(self, incident_id: uuid.UUID) -> None:
         detail = await self.core.store.read(self.core.incidents.detail, incident_id)
         self.form.load_incident(detail)
+        await self._focus_map(incident_id)
+
+    # -- the map
+
+    async def _focus_map(self, incident_id: uuid.UUID | None) -> None:
+        if incident_id is not None:
+            await self.map_feed.show_caller(incident_id)
+        self.mini_map.select(incident_id)
+        if self.map_window is not None:
+            self.map_window.show_incident(incident_id)
+
+    def show_map_window(self) -> MapWindow:
+        if self.map_window is None:
+            self.map_window = MapWindow(self.core, self.actor, self.map_feed, self.tasks)
+            self.map_window.incident_chosen.connect(
+                lambda i: self.spawn(self._open_and_focus(i), "open-from-map")
+            )
+            self.map_window.show_incident(self.form.incident_id)
+        self.map_window.show()
+        self.map_window.raise_()
+        self.map_window.activateWindow()
+        return self.map_window
+
+    def accept_device_location(self) -> None:
+        incident_id = self.form.incident_id
+        if incident_id is None:
+            self.form.show_banner("error", "Save the incident first, then accept a location.")
+            return
+        self.spawn(self._accept_device(incident_id), "accept-device")
+
+    async def _accept_device(self, incident_id: uuid.UUID) -> None:
+        fix = self.core.locations.latest(incident_id)
+        if fix is None:
+            self.form.show_banner("error", "No location from the caller's device yet.")
+            return
+        try:
+            summary = await self.core.store.write(
+                self.core.incidents.place,
+                self.actor,
+                incident_id,
+                fix.position,
+                LocationSource.DEVICE,
+                self.core.clock(),
+            )
+        except EXPECTED as exc:
+            self.form.show_banner("error", f"Location not changed. {_message(exc)}")
+            return
+        self.form.show_banner(
+            "ok", f"{summary.number}: caller's device location accepted ({fix.position.text()})."
+        )
+        if self.map_window is not None:
+            self.map_window.show_incident(incident_id)
 
     def _on_incident_chosen(self, summary: IncidentSummary) -> None:
         self.spawn(self._open_and_focus(summary.id), "open")
@@ -348,8 +420,22 @@ class CallTakerWindow(QMainWindow):
     # -- history and duplicates as the call-taker types
 
     def _on_lookup_changed(self, phone: str, address: str, type_text: str) -> None:
+        self._check_address(address)
         self._lookup_seq += 1
         self.spawn(self._lookup(self._lookup_seq, phone, address, type_text), "lookup")
+
+    def _check_address(self, address: str) -> None:
+        """Verify the address against the agency's map as it is typed (a few ms; on the GUI
+        thread, so the answer is never for older text than the field holds)."""
+        geo = self.map_feed.geo
+        if geo is None or not address.strip():
+            return
+        try:
+            matches = geo.geocode(address, limit=3)
+        except Exception:  # a geocoder bug must not cost the call-taker the form
+            logger.exception("geocoding %r failed", address[:80])
+            return
+        self.form.show_address_check(address, matches)
 
     async def _lookup(self, seq: int, phone: str, address: str, type_text: str) -> None:
         e164 = normalize_phone(phone)
@@ -525,6 +611,9 @@ class CallTakerWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._ticker.stop()
         self._unsubscribe()
+        self.map_feed.close()
+        if self.map_window is not None:
+            self.map_window.close()
         self.alerts.close()
         self.tasks.cancel_all()
         super().closeEvent(event)

@@ -58,7 +58,7 @@ def test_a_fix_reaches_listeners_before_it_is_written_and_builds_the_trail(
     ]
     # A reported fix is evidence, not a decision: the incident has not moved.
     summary = core.store.read_sync(core.incidents.summary, incident.id)
-    assert summary.location_source is None and summary.latitude is None
+    assert summary.location_source == LocationSource.MANUAL and summary.latitude is None
 
 
 @pytest.mark.parametrize(

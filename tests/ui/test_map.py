@@ -1,0 +1,221 @@
+"""The map at work: an address typed on a call places the incident; a caller's GPS fixes draw a
+trail; accepting the device location moves the incident; coordinates copy as text."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from dispatch_desk.domain.enums import LocationSource
+from dispatch_desk.domain.location import Position
+from dispatch_desk.services import audit
+from dispatch_desk.services.locations import Fix
+from dispatch_desk.storage.models import Incident, NarrativeEntry
+from tests.helpers.core import FakeClock, actor_for, valid_intake
+from tests.ui.conftest import Make, keys, press, sign_in
+from ui.calltaker.window import CallTakerWindow
+from ui.map.marks import DEVICE
+from ui.map.projection import to_latlon
+
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def _ready(qtbot: QtBot, window: CallTakerWindow) -> None:
+    qtbot.waitUntil(
+        lambda: window.map_ready.done() and window.map_feed.geo is not None, timeout=10000
+    )
+    assert window.map_ready.exception() is None
+
+
+def _bluish(image: QImage, x: float, y: float, around: int = 2) -> bool:
+    """Is the device colour (or the trail drawn in it) painted at (x, y)?"""
+    for dx in range(-around, around + 1):
+        for dy in range(-around, around + 1):
+            c = QColor(image.pixel(int(x) + dx, int(y) + dy))
+            if c.blue() > 150 and c.blue() > c.red() + 80:
+                return True
+    return False
+
+
+def test_a_call_with_a_verified_address_places_the_incident(qtbot: QtBot, make_desk: Make) -> None:
+    desk = make_desk(FakeClock())
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    _ready(qtbot, window)
+    form = window.form
+    press(qtbot, Qt.Key.Key_F2)
+    keys(qtbot, "(617) 555-0142")
+    press(qtbot, Qt.Key.Key_D, ALT)
+    keys(qtbot, "480 north main street")
+    qtbot.waitUntil(lambda: form.address_check.isVisible(), timeout=3000)
+    assert form.address_check.text().startswith("✓ 480 N Main St")
+    press(qtbot, Qt.Key.Key_T, ALT)
+    keys(qtbot, "BURG")
+    with qtbot.waitSignal(window.incident_saved, timeout=5000) as saved:
+        press(qtbot, Qt.Key.Key_S, CTRL)
+    summary = saved.args[0]
+
+    expected = window.map_feed.geo.geocode("480 N Main St", limit=1)[0]
+    incident = desk.core.store.read_sync(lambda s: s.get(Incident, summary.id))
+    assert incident.location_source == LocationSource.GEOCODED
+    assert (incident.latitude, incident.longitude) == (expected.lat, expected.lon)
+    # The compact map shows it, selected, centred.
+    qtbot.waitUntil(lambda: summary.id in window.mini_map.incidents, timeout=5000)
+    assert window.mini_map.selected == summary.id
+    mark = window.mini_map.incidents[summary.id]
+    sx, sy = window.mini_map.view.to_screen(mark.wx, mark.wy)
+    assert abs(sx - window.mini_map.width() / 2) < 2 and abs(sy - window.mini_map.height() / 2) < 2
+
+
+def test_an_address_the_map_does_not_know_is_saved_unplaced_and_listed(
+    qtbot: QtBot, make_desk: Make
+) -> None:
+    desk = make_desk(FakeClock())
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    _ready(qtbot, window)
+    form = window.form
+    press(qtbot, Qt.Key.Key_F2)
+    keys(qtbot, "(617) 555-0199")
+    press(qtbot, Qt.Key.Key_D, ALT)
+    keys(qtbot, "Behind the old quarry, past the gate")
+    qtbot.waitUntil(lambda: form.address_check.isVisible(), timeout=3000)
+    assert "Not in the agency's map" in form.address_check.text()
+    press(qtbot, Qt.Key.Key_T, ALT)
+    keys(qtbot, "WELF")
+    with qtbot.waitSignal(window.incident_saved, timeout=5000) as saved:
+        press(qtbot, Qt.Key.Key_S, CTRL)
+    summary = saved.args[0]
+    incident = desk.core.store.read_sync(lambda s: s.get(Incident, summary.id))
+    assert (incident.latitude, incident.location_source) == (None, LocationSource.MANUAL)
+    map_window = window.show_map_window()
+    qtbot.waitExposed(map_window)
+    listed = lambda: [  # noqa: E731
+        map_window.unplaced.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(map_window.unplaced.count())
+    ]
+    qtbot.waitUntil(lambda: summary.id in listed(), timeout=5000)
+
+
+def test_a_stream_of_gps_fixes_draws_the_trail_and_the_device_location_can_be_accepted(
+    qtbot: QtBot, make_desk: Make
+) -> None:
+    clock = FakeClock()
+    desk = make_desk(clock)
+    window = sign_in(qtbot, desk, "dispatcher", "dispatcher-demo")
+    _ready(qtbot, window)
+    core = desk.core
+    actor = actor_for(core, "dispatcher")
+    geo = window.map_feed.geo
+    place = geo.geocode("250 Elm St", limit=1)[0]
+    incident, changes = core.store.write_sync(
+        core.incidents.create,
+        actor,
+        valid_intake(core, address="250 Elm St", position=Position(place.lat, place.lon)),
+        clock(),
+    )
+    core.bus.publish(changes)
+    qtbot.waitUntil(lambda: window.queue_model.index_of(incident.id) is not None, timeout=5000)
+    window.spawn(window._open_incident(incident.id), "open")
+    qtbot.waitUntil(lambda: window.form.incident_id == incident.id, timeout=5000)
+    map_window = window.show_map_window()
+    qtbot.waitExposed(map_window)
+    qtbot.waitUntil(lambda: map_window.incident is not None, timeout=5000)
+    canvas = map_window.canvas
+    canvas.zoom_to(17, animate=False)
+
+    # 30 fixes from another thread, as a live session's gateway would deliver them.
+    fixes = [
+        Fix(
+            incident.id,
+            place.lat + n * 0.00008,
+            place.lon + n * 0.00011,
+            20.0 - n * 0.5,
+            clock() - timedelta(seconds=30 - n),
+            origin="test",
+        )
+        for n in range(30)
+    ]
+    sender = threading.Thread(target=lambda: [core.locations.report(f) for f in fixes])
+    sender.start()
+    sender.join()
+    qtbot.waitUntil(lambda: len(canvas.callers[incident.id].fixes) == 30, timeout=5000)
+    qtbot.waitUntil(lambda: len(window.mini_map.callers[incident.id].fixes) == 30, timeout=5000)
+    canvas.set_follow(True)
+    image = canvas.grab().toImage()
+    view = canvas.view
+    last = canvas.callers[incident.id].fixes[-1]
+    lx, ly = view.to_screen(last.wx, last.wy)
+    assert abs(lx - canvas.width() / 2) < 2 and abs(ly - canvas.height() / 2) < 2  # followed
+    assert _bluish(image, lx, ly)  # the device marker
+    a, b = canvas.callers[incident.id].fixes[10], canvas.callers[incident.id].fixes[11]
+    ax, ay = view.to_screen(a.wx, a.wy)
+    bx, by = view.to_screen(b.wx, b.wy)
+    assert _bluish(image, (ax + bx) / 2, (ay + by) / 2)  # the trail between two fixes
+    assert not _bluish(image, ax + 30, ay + 30, around=0)  # off the trail: not painted
+    assert DEVICE.blue() > 150  # the check above looks for this colour
+    assert "30 fixes" in map_window.caller_lines.text()
+
+    # Not accepted yet: the incident is still at its verified address.
+    summary = core.store.read_sync(core.incidents.summary, incident.id)
+    assert summary.location_source == LocationSource.GEOCODED
+    map_window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is map_window)
+    qtbot.keyClick(map_window, Qt.Key.Key_D, ALT)
+    qtbot.waitUntil(
+        lambda: (
+            core.store.read_sync(core.incidents.summary, incident.id).location_source
+            == LocationSource.DEVICE
+        ),
+        timeout=5000,
+    )
+    moved = core.store.read_sync(core.incidents.summary, incident.id)
+    assert (moved.latitude, moved.longitude) == (fixes[-1].lat, fixes[-1].lon)
+    assert moved.address == "250 Elm St"
+    lines = core.store.read_sync(
+        lambda s: s.scalars(
+            select(NarrativeEntry.text).where(NarrativeEntry.incident_id == incident.id)
+        ).all()
+    )
+    assert any(line.startswith("Location accepted: caller's device location") for line in lines)
+    events = core.store.read_sync(
+        audit.list_events, entity_id=incident.id, action="incident.locate"
+    )
+    assert [e.username for e in events] == ["dispatcher"]
+    qtbot.waitUntil(lambda: "caller's device" in map_window.incident_place.text(), timeout=5000)
+
+
+def test_copy_coordinates_under_the_cursor(qtbot: QtBot, make_desk: Make) -> None:
+    desk = make_desk(FakeClock())
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    _ready(qtbot, window)
+    map_window = window.show_map_window()
+    qtbot.waitExposed(map_window)
+    canvas = map_window.canvas
+    canvas.zoom_to(16, animate=False)
+    point = QPoint(canvas.width() // 3, canvas.height() // 4)
+    # QTest's mouseMove moves the system cursor, which the offscreen platform does not have;
+    # deliver the move event the window system would.
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPointF(point),
+        QPointF(canvas.mapToGlobal(point)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(canvas, move)
+    assert canvas.cursor is not None
+    lat, lon = to_latlon(*canvas.view.to_world(point.x(), point.y()))
+    canvas.setFocus()
+    with qtbot.waitSignal(canvas.coordinates_copied) as copied:
+        qtbot.keyClick(canvas, Qt.Key.Key_C, CTRL)
+    text = QGuiApplication.clipboard().text()
+    assert text == copied.args[0] == f"{lat:.6f}, {lon:.6f}"
+    back_lat, back_lon = (float(part) for part in text.split(","))
+    assert abs(back_lat - lat) < 1e-6 and abs(back_lon - lon) < 1e-6
