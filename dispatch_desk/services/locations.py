@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dispatch_desk.domain.enums import LocationSource
 from dispatch_desk.domain.location import Position, PositionError
+from dispatch_desk.geo.pidf import PidfLocation, from_pidf, to_pidf
 from dispatch_desk.storage.models import Location
 from dispatch_desk.storage.store import Store
 
@@ -105,8 +106,9 @@ class LiveLocations:
         if fix.at.tzinfo is None:
             raise PositionError("a fix needs a time zone-aware time stamp")
         with self._lock:
-            trail = self._trails.setdefault(fix.incident_id, deque(maxlen=self._trail_limit))
-            trail.append(fix)
+            if fix.source == LocationSource.DEVICE:  # the trail is the phone's own positions
+                trail = self._trails.setdefault(fix.incident_id, deque(maxlen=self._trail_limit))
+                trail.append(fix)
             listeners = list(self._listeners)
         for listener in listeners:
             try:
@@ -133,3 +135,52 @@ class LiveLocations:
     def forget(self, incident_id: uuid.UUID) -> None:
         with self._lock:
             self._trails.pop(incident_id, None)
+
+
+# -- PIDF-LO (RFC 4119 / RFC 5491): how locations travel between centres and systems
+
+DEVICE_METHODS = frozenset({"GPS", "A-GPS", "AGPS", "GNSS", "DEVICE", "WIFI", "DBH", "HELD"})
+CARRIER_METHODS = frozenset({"CELL", "NETWORK", "TRIANGULATION", "AFLT", "U-TDOA", "E-OTD"})
+
+
+def fixes_from_pidf(
+    xml: str, incident_id: uuid.UUID, received_at: datetime, origin: str = "pidf"
+) -> list[Fix]:
+    """The locations of a PIDF-LO document as fixes: GPS-like methods are the device's, cell
+    and network ones the carrier's, anything else a manual point. Raises PidfError (from the
+    parser) or PositionError with a message that says what is wrong."""
+    out = []
+    for loc in from_pidf(xml):
+        method = (loc.method or "").strip().upper()
+        source = (
+            LocationSource.DEVICE
+            if method in DEVICE_METHODS
+            else LocationSource.CARRIER
+            if method in CARRIER_METHODS
+            else LocationSource.MANUAL
+        )
+        position = Position.checked(loc.lat, loc.lon, loc.radius_m)
+        at = loc.timestamp or received_at
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=received_at.tzinfo)
+        out.append(
+            Fix(incident_id, position.lat, position.lon, position.uncertainty_m, at, source, origin)
+        )
+    return out
+
+
+def pidf_for(position: Position, entity: str, at: datetime, source: LocationSource | None) -> str:
+    """A PIDF-LO document for one position (a circle when it has a radius)."""
+    method = (
+        {
+            LocationSource.DEVICE: "GPS",
+            LocationSource.CARRIER: "Cell",
+            LocationSource.GEOCODED: "Manual",
+            LocationSource.MANUAL: "Manual",
+        }.get(source, "Manual")
+        if source is not None
+        else "Manual"
+    )
+    return to_pidf(
+        PidfLocation(position.lat, position.lon, position.uncertainty_m, at, method, entity)
+    )

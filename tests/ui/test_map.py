@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QMouseEvent
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from dispatch_desk.domain.enums import LocationSource
 from dispatch_desk.domain.location import Position
 from dispatch_desk.services import audit
-from dispatch_desk.services.locations import Fix
+from dispatch_desk.services.locations import Fix, fixes_from_pidf, pidf_for
 from dispatch_desk.storage.models import Incident, NarrativeEntry
 from tests.helpers.core import FakeClock, actor_for, valid_intake
 from tests.ui.conftest import Make, keys, press, sign_in
@@ -219,3 +220,63 @@ def test_copy_coordinates_under_the_cursor(qtbot: QtBot, make_desk: Make) -> Non
     assert text == copied.args[0] == f"{lat:.6f}, {lon:.6f}"
     back_lat, back_lon = (float(part) for part in text.split(","))
     assert abs(back_lat - lat) < 1e-6 and abs(back_lon - lon) < 1e-6
+
+
+def test_pidf_lo_in_and_out_of_the_map_window(
+    qtbot: QtBot, make_desk: Make, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    desk = make_desk(clock)
+    window = sign_in(qtbot, desk, "dispatcher", "dispatcher-demo")
+    _ready(qtbot, window)
+    core = desk.core
+    actor = actor_for(core, "dispatcher")
+    incident, changes = core.store.write_sync(
+        core.incidents.create, actor, valid_intake(core, address="12 Main St"), clock()
+    )
+    core.bus.publish(changes)
+    map_window = window.show_map_window()
+    qtbot.waitExposed(map_window)
+    map_window.show_incident(incident.id)
+    qtbot.waitUntil(lambda: map_window.incident is not None, timeout=5000)
+    assert not map_window.export_pidf(tmp_path / "none.xml")  # nothing accepted yet
+
+    gps = tmp_path / "gps.xml"
+    gps.write_text(
+        pidf_for(
+            Position(42.5101, -71.7202, 6.0), "pres:caller@example", clock(), LocationSource.DEVICE
+        )
+    )
+    cell = tmp_path / "cell.xml"
+    cell.write_text(
+        pidf_for(
+            Position(42.512, -71.722, 650.0), "pres:caller@example", clock(), LocationSource.CARRIER
+        )
+    )
+    junk = tmp_path / "junk.xml"
+    junk.write_text("<presence><not-a-location/></presence>")
+    assert map_window.import_pidf(gps) == 1
+    assert map_window.import_pidf(cell) == 1
+    assert map_window.import_pidf(junk) == 0
+    assert "junk.xml: not imported" in map_window.notice.text()
+    track = map_window.canvas.callers[incident.id]
+    assert [(f.lat, f.lon) for f in track.fixes] == [(42.5101, -71.7202)]
+    assert (track.carrier.lat, track.carrier.accuracy_m) == (42.512, 650.0)
+
+    qtbot.keyClick(map_window, Qt.Key.Key_K, ALT)  # accept the carrier's point
+    qtbot.waitUntil(
+        lambda: map_window.incident.location_source == LocationSource.CARRIER, timeout=5000
+    )
+    out = tmp_path / "out.xml"
+    assert map_window.export_pidf(out)
+    [back] = fixes_from_pidf(out.read_text(), incident.id, clock())
+    assert (back.lat, back.lon, back.source) == (42.512, -71.722, LocationSource.CARRIER)
+    qtbot.waitUntil(
+        lambda: (
+            core.store.read_sync(
+                audit.list_events, entity_id=incident.id, action="incident.location.export"
+            )
+            != []
+        ),
+        timeout=5000,
+    )

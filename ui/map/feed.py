@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, Signal
 
 from dispatch_desk.desk import DeskCore
+from dispatch_desk.domain.enums import LocationSource
 from dispatch_desk.domain.location import Position
 from dispatch_desk.events import Change
 from dispatch_desk.services import mapdata
@@ -150,7 +151,11 @@ class MapFeed(QObject):
     def _apply_fix(self, fix: Fix) -> None:
         point = TrackPoint(fix.lat, fix.lon, fix.accuracy_m, fix.at)
         for canvas in self.canvases:
-            canvas.add_fix(fix.incident_id, point)
+            if fix.source == LocationSource.DEVICE:
+                canvas.add_fix(fix.incident_id, point)
+            else:  # a carrier (or other reported) point replaces the last one
+                canvas.caller(fix.incident_id).carrier = point
+                canvas.update()
 
     def _on_changes(self, changes: list[Change]) -> None:
         if any(c.kind in MAP_KINDS for c in changes):

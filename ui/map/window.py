@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,10 +31,12 @@ from PySide6.QtWidgets import (
 
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import LocationSource
-from dispatch_desk.domain.location import Position
-from dispatch_desk.services import mapdata, nearby
+from dispatch_desk.domain.location import Position, PositionError
+from dispatch_desk.geo.pidf import PidfError
+from dispatch_desk.services import audit, mapdata, nearby
 from dispatch_desk.services.context import Actor, RuleViolation
 from dispatch_desk.services.incidents import IncidentSummary
+from dispatch_desk.services.locations import fixes_from_pidf, pidf_for
 from ui.map.canvas import MapCanvas
 from ui.map.feed import MapFeed
 from ui.map.marks import TrackPoint
@@ -173,6 +177,7 @@ class MapWindow(QMainWindow):
         )
         for name, box in self.layer_boxes.items():
             box.toggled.connect(lambda on, n=name: self._toggle_layer(n, on))
+        location_menu = self.menuBar().addMenu("&Location")
         feed.snapshot_applied.connect(self._on_snapshot)
         feed.fix_arrived.connect(self._on_fix)
         for text, keys, slot in (
@@ -180,12 +185,16 @@ class MapWindow(QMainWindow):
             ("Accept device location", "Alt+D", lambda: self.accept(LocationSource.DEVICE)),
             ("Accept carrier location", "Alt+K", lambda: self.accept(LocationSource.CARRIER)),
             ("Follow caller", "F", lambda: self.canvas.set_follow(not self.canvas.follow)),
+            ("Import location (PIDF-LO)…", "Ctrl+I", self._choose_import),
+            ("Export location (PIDF-LO)…", "Ctrl+E", self._choose_export),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
+            if "PIDF" in text:
+                location_menu.addAction(action)
         self._show_incident_panel()
         if feed.snapshot is not None:
             self._on_snapshot(feed.snapshot)
@@ -307,6 +316,76 @@ class MapWindow(QMainWindow):
         self._say(f"{self.incident.number}: location set to {position.text()}", "ok")
         self._show_incident_panel()
         await self._show_nearest()
+
+    # -- PIDF-LO in and out
+
+    def _choose_import(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import a location (PIDF-LO)", "", "PIDF-LO (*.xml *.pidf);;All files (*)"
+        )
+        if name:
+            self.import_pidf(Path(name))
+
+    def import_pidf(self, path: Path) -> int:
+        """Hand the locations in a PIDF-LO file to the incident in hand; how many were taken."""
+        incident = self.incident
+        if incident is None:
+            self._say("Choose an incident first, then import its location.", "warning")
+            return 0
+        try:
+            if path.stat().st_size > 256 * 1024:
+                raise PidfError(f"is {path.stat().st_size:,} bytes; a PIDF-LO is a few kB")
+            fixes = fixes_from_pidf(
+                path.read_text(encoding="utf-8"), incident.id, self.core.clock(), "pidf-file"
+            )
+        except (OSError, UnicodeDecodeError, PidfError, PositionError) as exc:
+            self._say(f"{path.name}: not imported: {exc}", "warning")
+            return 0
+        for fix in fixes:
+            self.core.locations.report(fix)
+        self._say(f"{path.name}: {len(fixes)} location(s) added for {incident.number}.", "ok")
+        self._show_incident_panel()
+        return len(fixes)
+
+    def _choose_export(self) -> None:
+        if self.incident is None or self.incident.position is None:
+            self._say("The incident in hand has no accepted location to export.", "warning")
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export the location (PIDF-LO)", f"{self.incident.number}.xml", "PIDF-LO (*.xml)"
+        )
+        if name:
+            self.export_pidf(Path(name))
+
+    def export_pidf(self, path: Path) -> bool:
+        incident = self.incident
+        if incident is None or incident.position is None:
+            return False
+        xml = pidf_for(
+            incident.position,
+            f"pres:{incident.number}@{self.core.workstation}",
+            incident.updated_at,
+            incident.location_source,
+        )
+        try:
+            path.write_text(xml, encoding="utf-8")
+        except OSError as exc:
+            self._say(f"Not exported: {exc}", "warning")
+            return False
+        self.tasks.spawn(self._audit_export(incident.id, path.name), "audit-pidf-export")
+        self._say(f"Location of {incident.number} exported to {path.name}.", "ok")
+        return True
+
+    async def _audit_export(self, incident_id: uuid.UUID, file_name: str) -> None:
+        await self.core.store.write(
+            audit.record,
+            self.actor,
+            self.core.clock(),
+            "incident.location.export",
+            entity_type="incident",
+            entity_id=incident_id,
+            file=file_name,
+        )
 
     # -- find
 

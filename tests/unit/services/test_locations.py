@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,9 +12,10 @@ from sqlalchemy import select
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import LocationSource
 from dispatch_desk.domain.location import Position, PositionError
+from dispatch_desk.geo.pidf import PidfError
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, RuleViolation
-from dispatch_desk.services.locations import Fix, stored_trail
+from dispatch_desk.services.locations import Fix, fixes_from_pidf, pidf_for, stored_trail
 from dispatch_desk.storage.models import Location, NarrativeEntry
 from tests.helpers.core import FakeClock, create_incident
 
@@ -159,3 +161,38 @@ def test_a_verified_address_places_the_incident_and_records_the_carrier_point(
         800.0,
         False,
     )
+
+
+def test_pidf_lo_round_trip_and_method_decides_the_source(clock: FakeClock) -> None:
+    incident_id = uuid.uuid4()
+    at = clock()
+    device = pidf_for(
+        Position(42.3736, -71.119, 9.0), "pres:caller@example", at, LocationSource.DEVICE
+    )
+    carrier = pidf_for(Position(42.37, -71.12, 800.0), "pres:x@y", at, LocationSource.CARRIER)
+    [gps] = fixes_from_pidf(device, incident_id, at)
+    [cell] = fixes_from_pidf(carrier, incident_id, at)
+    assert (gps.lat, gps.lon, gps.accuracy_m, gps.source, gps.at) == (
+        42.3736,
+        -71.119,
+        9.0,
+        LocationSource.DEVICE,
+        at,
+    )
+    assert (cell.source, cell.accuracy_m) == (LocationSource.CARRIER, 800.0)
+    point = pidf_for(Position(42.0, -71.0), "pres:x@y", at, None)
+    assert fixes_from_pidf(point, incident_id, at)[0].accuracy_m is None
+
+
+def test_a_hostile_or_impossible_pidf_is_refused(clock: FakeClock) -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><presence>&lol2;</presence>'
+    )
+    with pytest.raises(PidfError):
+        fixes_from_pidf(bomb, uuid.uuid4(), clock())
+    outside = pidf_for(Position(42.0, -71.0), "pres:x@y", clock(), None).replace(
+        "42.0 -71.0", "142.0 -71.0"
+    )
+    with pytest.raises((PidfError, PositionError)):
+        fixes_from_pidf(outside, uuid.uuid4(), clock())
