@@ -28,7 +28,7 @@ from dispatch_desk.services.context import Actor, Clock, utc_now
 from dispatch_desk.services.incidents import IncidentService
 from dispatch_desk.services.locations import LiveLocations
 from dispatch_desk.services.units import UnitService
-from dispatch_desk.storage.database import open_sqlite
+from dispatch_desk.storage.database import StoreUnavailable, open_sqlite
 from dispatch_desk.storage.migrate import ensure_schema
 from dispatch_desk.storage.store import Store
 from dispatch_desk.sync.engine import SyncEngine, SyncStatus
@@ -85,6 +85,7 @@ class DeskCore:
         self._geo_pool: ThreadPoolExecutor | None = None
         self._geo_future: Future[GeoService] | None = None
         self._geo_changes: list[Change] = []
+        self._closed = False
         # One alert list for the whole workstation; sources raise, windows and speech listen.
         self.alerts = AlertCentre(clock, repeat_window_s=settings.speech.repeat_window_s)
 
@@ -148,6 +149,10 @@ class DeskCore:
 
     def start_geo(self) -> Future[GeoService]:
         """Begin loading the map data (imported layers, or the demo town) in the background."""
+        if self._geo_future is None and self._closed:
+            closed: Future[GeoService] = Future()
+            closed.cancel()
+            return closed
         if self._geo_future is None:
             self._geo_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo")
             self._geo_future = self._geo_pool.submit(self._load_geo)
@@ -171,6 +176,21 @@ class DeskCore:
 
         started = time.perf_counter()
         geo = GeoService.open(self.settings, self.paths)
+        try:
+            self._place_from_map(geo)
+        except StoreUnavailable as exc:  # the map works without; next start tries again
+            logger.warning("units and cameras not placed on the map: %s", exc.user_message)
+        logger.info(
+            "map data ready in %.0f ms: %s (%s)",
+            (time.perf_counter() - started) * 1000,
+            geo.layers.source,
+            ", ".join(f"{n} {kind}" for kind, n in geo.layers.counts().items()),
+        )
+        return geo
+
+    def _place_from_map(self, geo: GeoService) -> None:
+        """What needs the map to be placed: units at their stations, and in the demo its
+        cameras and the incidents seeded before the town was loaded."""
         now = self.clock()
         stations = {p.station: (p.lat, p.lon) for p in geo.layers.places if p.station}
         if stations:
@@ -186,15 +206,9 @@ class DeskCore:
 
                 _, changes = self.store.write_sync(place_demo_incidents, geo.geocode, now)
                 self._geo_changes.extend(changes)
-        logger.info(
-            "map data ready in %.0f ms: %s (%s)",
-            (time.perf_counter() - started) * 1000,
-            geo.layers.source,
-            ", ".join(f"{n} {kind}" for kind, n in geo.layers.counts().items()),
-        )
-        return geo
 
     def close(self) -> None:
+        self._closed = True
         if self._geo_pool is not None:  # it may be writing to the store
             self._geo_pool.shutdown(wait=True, cancel_futures=True)
         if self.sync is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
@@ -51,7 +51,6 @@ class DeskApp(QObject):
         self._demo_task: asyncio.Task[None] | None = None
         self.speech: SpokenAlerts | None = None  # the signed-in user's spoken alerts
         self._start_sync()
-        core.start_geo()  # the map and geocoder load while the user signs in
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
@@ -85,6 +84,9 @@ class DeskApp(QObject):
         self.login.login_requested.connect(self._on_login_requested)
         self.layouts.restore("login", self.login)
         self.login.show()
+        # The map and geocoder load while the user types a password (the log-in window is up
+        # first, so it never waits for them).
+        QTimer.singleShot(100, self.core.start_geo)
         return self.login
 
     def _on_login_requested(self, username: str, password: str) -> None:

@@ -169,7 +169,7 @@ class CallTakerWindow(QMainWindow):
         self.form.answer(None, core.clock())
         # The queue and unit board, loaded once; the app awaits this to call the window ready.
         self.initial_load = self.tasks.spawn(self._load_lists(), "load-lists")
-        self.map_ready = self.tasks.spawn(self.map_feed.start(), "map-start")
+        self.map_ready = self.tasks.spawn(self._start_map(), "map-start")
         self.mini_map.incident_clicked.connect(
             lambda i: self.spawn(self._open_and_focus(i), "open")
         )
@@ -359,6 +359,11 @@ class CallTakerWindow(QMainWindow):
         await self._focus_map(incident_id)
 
     # -- the map
+
+    async def _start_map(self) -> None:
+        # After the queue and unit board: the window is ready for a call before the map is.
+        await self.initial_load
+        await self.map_feed.start()
 
     async def _focus_map(self, incident_id: uuid.UUID | None) -> None:
         if incident_id is not None:

@@ -138,9 +138,11 @@ class MapCanvas(QWidget):
 
     # -- data in
 
-    def set_layers(self, layers: GisLayers, *, fit: bool = True) -> None:
+    def set_layers(
+        self, layers: GisLayers, *, fit: bool = True, base: VectorBase | None = None
+    ) -> None:
         self.layers = layers
-        self.tiles = TileCache(VectorBase(layers))
+        self.tiles = TileCache(base if base is not None else VectorBase(layers))
         self.places = [PlaceMark(p.name, p.kind, p.lat, p.lon) for p in layers.places]
         self.labels = sorted(_street_labels(layers), key=lambda label: not label[4])
         if fit and not layers.is_empty():
