@@ -138,6 +138,7 @@ class DeskApp(QObject):
         await window.initial_load
         await asyncio.sleep(0)
         self.main_window_ready.emit(window)
+        window.ready.set()  # now the map may load: it never delays the first call
 
     async def _feed_demo_calls(self, window: CallTakerWindow) -> None:
         geo = await self.core.geo()

@@ -17,6 +17,8 @@ Signals:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -169,6 +171,7 @@ class CallTakerWindow(QMainWindow):
         self.form.answer(None, core.clock())
         # The queue and unit board, loaded once; the app awaits this to call the window ready.
         self.initial_load = self.tasks.spawn(self._load_lists(), "load-lists")
+        self.ready = asyncio.Event()  # set by the app once it has called the window ready
         self.map_ready = self.tasks.spawn(self._start_map(), "map-start")
         self.mini_map.incident_clicked.connect(
             lambda i: self.spawn(self._open_and_focus(i), "open")
@@ -361,8 +364,10 @@ class CallTakerWindow(QMainWindow):
     # -- the map
 
     async def _start_map(self) -> None:
-        # After the queue and unit board: the window is ready for a call before the map is.
+        # After the window is ready for a call: the map is not worth a dispatcher's wait.
         await self.initial_load
+        with contextlib.suppress(TimeoutError):  # shown without the app: do not wait long
+            await asyncio.wait_for(self.ready.wait(), timeout=2.0)
         await self.map_feed.start()
 
     async def _focus_map(self, incident_id: uuid.UUID | None) -> None:
