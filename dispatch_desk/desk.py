@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dispatch_desk.alerts.centre import AlertCentre
 from dispatch_desk.config.paths import Paths
@@ -188,23 +188,27 @@ class DeskCore:
         )
         return geo
 
+    def _write(self, fn: Callable[..., Any], *args: Any) -> tuple[Any, list[Change]]:
+        # On the store's one writer thread, as every write is (this runs on the geo thread).
+        return self.store.submit_write(fn, *args).result()
+
     def _place_from_map(self, geo: GeoService) -> None:
         """What needs the map to be placed: units at their stations, and in the demo its
         cameras and the incidents seeded before the town was loaded."""
         now = self.clock()
         stations = {p.station: (p.lat, p.lon) for p in geo.layers.places if p.station}
         if stations:
-            _, changes = self.store.write_sync(self.units.place_at_stations, stations, now)
+            _, changes = self._write(self.units.place_at_stations, stations, now)
             self._geo_changes.extend(changes)
         if self.settings.demo_mode and not geo.layers.is_empty():
             from dispatch_desk.demo.cameras import seed_demo_cameras
 
-            _, changes = self.store.write_sync(seed_demo_cameras, geo.layers, now)
+            _, changes = self._write(seed_demo_cameras, geo.layers, now)
             self._geo_changes.extend(changes)
             if self.sync is None:  # the demo's own history, made before the town was loaded
                 from dispatch_desk.demo.seed import place_demo_incidents
 
-                _, changes = self.store.write_sync(place_demo_incidents, geo.geocode, now)
+                _, changes = self._write(place_demo_incidents, geo.geocode, now)
                 self._geo_changes.extend(changes)
 
     def close(self) -> None:

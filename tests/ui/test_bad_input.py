@@ -128,7 +128,10 @@ def test_full_database_keeps_the_form_then_saves(qtbot: QtBot, make_desk: Make) 
         session.execute(text(f"PRAGMA max_page_count = {pages}"))
 
     pages = store.read_sync(lambda s: s.execute(text("PRAGMA page_count")).scalar())
-    store.write_sync(cap, pages)  # the file may not grow: the disk is "full"
+    # max_page_count belongs to a connection: set it on the writer thread's own, the one
+    # every save uses (a write from this thread could be handed the pool's second one while
+    # the map's start-up writes hold the first).
+    store.submit_write(cap, pages).result()  # the file may not grow: the disk is "full"
     _fill(qtbot, narrative="Neighbour saw two people carry a TV to a white van. " * 80)
     before = _count(window)
     press(qtbot, Qt.Key.Key_S, CTRL)
@@ -137,7 +140,7 @@ def test_full_database_keeps_the_form_then_saves(qtbot: QtBot, make_desk: Make) 
     )
     assert window.form.narrative.toPlainText().startswith("Neighbour saw two people")
     assert _count(window) == before
-    store.write_sync(cap, 1_000_000)  # space freed
+    store.submit_write(cap, 1_000_000).result()  # space freed
     with qtbot.waitSignal(window.incident_saved, timeout=5000):
         press(qtbot, Qt.Key.Key_S, CTRL)
     assert _count(window) == before + 1

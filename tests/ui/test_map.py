@@ -238,7 +238,7 @@ def test_pidf_lo_in_and_out_of_the_map_window(
     map_window = window.show_map_window()
     qtbot.waitExposed(map_window)
     map_window.show_incident(incident.id)
-    qtbot.waitUntil(lambda: map_window.incident is not None, timeout=5000)
+    qtbot.waitUntil(lambda: map_window.canvas.selected == incident.id, timeout=5000)
     assert not map_window.export_pidf(tmp_path / "none.xml")  # nothing accepted yet
 
     gps = tmp_path / "gps.xml"

@@ -18,7 +18,6 @@ Signals:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -366,8 +365,8 @@ class CallTakerWindow(QMainWindow):
     async def _start_map(self) -> None:
         # After the window is ready for a call: the map is not worth a dispatcher's wait.
         await self.initial_load
-        with contextlib.suppress(TimeoutError):  # shown without the app: do not wait long
-            await asyncio.wait_for(self.ready.wait(), timeout=2.0)
+        # No timeout here: a loop timer could outlive the window (the app always sets this).
+        await self.ready.wait()
         await self.map_feed.start()
 
     async def _focus_map(self, incident_id: uuid.UUID | None) -> None:

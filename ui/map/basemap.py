@@ -85,8 +85,9 @@ class VectorBase:
                     path.lineTo(x, y)
                 path.closeSubpath()
             self.boundaries.append((path, boundary.kind))
-        self._number_font = QFont()
-        self._number_font.setPointSizeF(6.5)
+        # Built on a worker thread: only plain geometry here. Fonts belong to the GUI thread,
+        # so the house-number font is made at the first render.
+        self._number_font: QFont | None = None
 
     def render(self, image: QImage, zoom: int, tx: int, ty: int) -> None:
         """Draw tile (zoom, tx, ty) onto ``image`` (already filled or holding a raster tile)."""
@@ -171,6 +172,9 @@ class VectorBase:
                     if numbers:
                         drawn.append((px, py, number))
         if drawn:
+            if self._number_font is None:
+                self._number_font = QFont()
+                self._number_font.setPointSizeF(6.5)
             painter.setFont(self._number_font)
             painter.setPen(NUMBER_TEXT)
             for px, py, number in drawn:

@@ -148,7 +148,8 @@ class MapFeed(QObject):
         fixes.sort(key=lambda f: f.at)
         for canvas in self.canvases:
             track = canvas.caller(incident_id)
-            track.carrier = _point(places.carrier)
+            # A carrier point that came live may not be written yet: keep it over nothing.
+            track.carrier = _point(places.carrier) or track.carrier
             track.address = _point(places.address)
             track.fixes = [TrackPoint(f.lat, f.lon, f.accuracy_m, f.at) for f in fixes]
             canvas.update()
