@@ -480,11 +480,17 @@ class IncidentService:
             incident.address = edit.address
             incident.address_key = edit.address_key or normalize_address(edit.address)
             typed = edit.position
-            # The old point is wrong for the new address; an unverified address puts the
-            # incident off the map (listed as "not placed") rather than at the old place.
-            incident.latitude = typed.lat if typed else None
-            incident.longitude = typed.lon if typed else None
-            incident.location_source = LocationSource.GEOCODED if typed else LocationSource.MANUAL
+            # A location the dispatcher accepted from the phone or the carrier stays: a note
+            # added to the address ("rear door") must not move the incident or hide it.
+            # Otherwise the old point is wrong for the new address; an unverified address puts
+            # the incident off the map (listed as "not placed") rather than at the old place.
+            keep = incident.location_source in (LocationSource.DEVICE, LocationSource.CARRIER)
+            if not keep:
+                incident.latitude = typed.lat if typed else None
+                incident.longitude = typed.lon if typed else None
+                incident.location_source = (
+                    LocationSource.GEOCODED if typed else LocationSource.MANUAL
+                )
             session.add(
                 Location(
                     incident_id=incident.id,
@@ -492,7 +498,7 @@ class IncidentService:
                     address=edit.address,
                     latitude=typed.lat if typed else None,
                     longitude=typed.lon if typed else None,
-                    accepted=True,
+                    accepted=not keep,
                     recorded_at=now,
                 )
             )

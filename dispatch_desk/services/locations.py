@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -102,7 +102,9 @@ class LiveLocations:
     def report(self, fix: Fix) -> None:
         """Take a fix from any thread. Raises PositionError (and keeps nothing) for a fix that
         cannot be a place on earth."""
-        Position.checked(fix.lat, fix.lon, fix.accuracy_m)
+        checked = Position.checked(fix.lat, fix.lon, fix.accuracy_m)
+        # Pass on the checked numbers ("42.5" from a web form becomes 42.5), never the raw ones.
+        fix = replace(fix, lat=checked.lat, lon=checked.lon, accuracy_m=checked.uncertainty_m)
         if fix.at.tzinfo is None:
             raise PositionError("a fix needs a time zone-aware time stamp")
         with self._lock:

@@ -14,11 +14,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from dispatch_desk.domain.enums import LocationSource
+from dispatch_desk.domain.intake import validate_edit
 from dispatch_desk.domain.location import Position
 from dispatch_desk.services import audit
 from dispatch_desk.services.locations import Fix, fixes_from_pidf, pidf_for
 from dispatch_desk.storage.models import Incident, NarrativeEntry
-from tests.helpers.core import FakeClock, actor_for, valid_intake
+from tests.helpers.core import FakeClock, actor_for, draft, valid_intake
 from tests.ui.conftest import Make, keys, press, sign_in
 from ui.calltaker.window import CallTakerWindow
 from ui.map.marks import DEVICE
@@ -167,7 +168,7 @@ def test_a_stream_of_gps_fixes_draws_the_trail_and_the_device_location_can_be_ac
     assert summary.location_source == LocationSource.GEOCODED
     map_window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is map_window)
-    qtbot.keyClick(map_window, Qt.Key.Key_D, ALT)
+    qtbot.keyClick(map_window, Qt.Key.Key_D, CTRL)
     qtbot.waitUntil(
         lambda: (
             core.store.read_sync(core.incidents.summary, incident.id).location_source
@@ -239,6 +240,15 @@ def test_pidf_lo_in_and_out_of_the_map_window(
     qtbot.waitExposed(map_window)
     map_window.show_incident(incident.id)
     qtbot.waitUntil(lambda: map_window.canvas.selected == incident.id, timeout=5000)
+    qtbot.waitUntil(  # who looked at this caller's location is recorded
+        lambda: (
+            core.store.read_sync(
+                audit.list_events, entity_id=incident.id, action="incident.location.view"
+            )
+            != []
+        ),
+        timeout=5000,
+    )
     assert not map_window.export_pidf(tmp_path / "none.xml")  # nothing accepted yet
 
     gps = tmp_path / "gps.xml"
@@ -263,7 +273,7 @@ def test_pidf_lo_in_and_out_of_the_map_window(
     assert [(f.lat, f.lon) for f in track.fixes] == [(42.5101, -71.7202)]
     assert (track.carrier.lat, track.carrier.accuracy_m) == (42.512, 650.0)
 
-    qtbot.keyClick(map_window, Qt.Key.Key_K, ALT)  # accept the carrier's point
+    qtbot.keyClick(map_window, Qt.Key.Key_K, CTRL)  # accept the carrier's point
     qtbot.waitUntil(
         lambda: map_window.incident.location_source == LocationSource.CARRIER, timeout=5000
     )
@@ -279,4 +289,73 @@ def test_pidf_lo_in_and_out_of_the_map_window(
             != []
         ),
         timeout=5000,
+    )
+
+
+def test_the_map_never_replaces_a_call_being_typed(qtbot: QtBot, make_desk: Make) -> None:
+    desk = make_desk(FakeClock())
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    _ready(qtbot, window)
+    qtbot.waitUntil(lambda: len(window.mini_map.incidents) > 0, timeout=5000)
+    other = next(iter(window.mini_map.incidents))
+    press(qtbot, Qt.Key.Key_F2)
+    keys(qtbot, "(617) 555-0177")
+    press(qtbot, Qt.Key.Key_D, ALT)
+    keys(qtbot, "77 Unsaved Road")
+    window.mini_map.incident_clicked.emit(other)  # one click: selects, nothing else
+    window.mini_map.incident_activated.emit(other)  # double-click: refused over a new call
+    assert window.form.incident_id is None
+    assert window.form.address.text() == "77 Unsaved Road"
+    assert "new call is being typed" in window.form.banner.text()
+
+
+def test_an_address_typed_before_the_map_loads_is_checked_when_it_does(
+    qtbot: QtBot, make_desk: Make
+) -> None:
+    desk = make_desk(FakeClock())
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    form = window.form
+    _ready(qtbot, window)
+    geo, window.map_feed.geo = window.map_feed.geo, None  # as if the map were still loading
+    press(qtbot, Qt.Key.Key_F2)
+    press(qtbot, Qt.Key.Key_D, ALT)
+    keys(qtbot, "480 north main street")
+    qtbot.waitUntil(lambda: "Map loading" in form.address_check.text(), timeout=3000)
+    assert form.address_position() is None
+    window.map_feed.geo = geo
+    window.map_feed.layers_ready.emit(geo)  # what the feed says once the map has loaded
+    qtbot.waitUntil(lambda: form.address_check.text().startswith("✓ 480 N Main St"), timeout=3000)
+    assert form.address_position() is not None
+
+
+def test_editing_the_address_keeps_an_accepted_device_location(
+    qtbot: QtBot, make_desk: Make
+) -> None:
+    clock = FakeClock()
+    desk = make_desk(clock)
+    core = desk.core
+    actor = actor_for(core, "calltaker")
+    incident, _ = core.store.write_sync(
+        core.incidents.create, actor, valid_intake(core, address="250 Elm St"), clock()
+    )
+    gps = Position(42.5101, -71.7202, 6.0)
+    core.store.write_sync(
+        core.incidents.place, actor, incident.id, gps, LocationSource.DEVICE, clock()
+    )
+    edited, _ = core.store.write_sync(
+        core.incidents.amend,
+        actor,
+        incident.id,
+        validate_edit(
+            draft(address="250 Elm St, rear door by the creek", incident_type="MEDFALL"),
+            core.catalog,
+            10_000,
+        ),
+        clock(),
+    )
+    assert edited.address == "250 Elm St, rear door by the creek"
+    assert (edited.latitude, edited.longitude, edited.location_source) == (
+        gps.lat,
+        gps.lon,
+        LocationSource.DEVICE,
     )

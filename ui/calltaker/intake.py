@@ -282,6 +282,28 @@ class IntakeForm(QWidget):
         self._address_confirmed = False
         self._paint_address_check()
 
+    def show_address_pending(self, text: str) -> None:
+        """The map is still loading: say the address is not checked yet (it will be)."""
+        if text.strip() != self.address.text().strip():
+            return
+        label = self.address_check
+        label.setProperty("kind", "warning")
+        label.style().unpolish(label)
+        label.style().polish(label)
+        label.setText("… Map loading: the address is checked in a moment.")
+        label.show()
+
+    def has_unsaved_call(self) -> bool:
+        """A new call with something typed in it (opening another incident would lose it)."""
+        if self.incident_id is not None:
+            return False
+        if self._call is not None:
+            return True  # an answered call, even before a word is typed
+        typed = (self.callback, self.caller_name, self.ali, self.address, self.priority)
+        return any(w.text().strip() for w in typed) or bool(
+            self.narrative.toPlainText().strip() or self.incident_type.currentText().strip()
+        )
+
     def use_address_match(self) -> None:
         """Ctrl+G: take the suggested match as the address (a person has now looked at it)."""
         match = self._address_match

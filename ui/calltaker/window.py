@@ -38,6 +38,7 @@ from dispatch_desk.domain.phone import normalize_phone
 from dispatch_desk.events import Change
 from dispatch_desk.services.context import Actor, NotFound, PermissionDenied, RuleViolation
 from dispatch_desk.services.incidents import HistoryItem, IncidentSummary
+from dispatch_desk.services.locations import Fix
 from dispatch_desk.services.units import UnitView
 from dispatch_desk.storage.database import StoreUnavailable
 from ui.alerts.dock import AlertsDock
@@ -172,8 +173,9 @@ class CallTakerWindow(QMainWindow):
         self.initial_load = self.tasks.spawn(self._load_lists(), "load-lists")
         self.ready = asyncio.Event()  # set by the app once it has called the window ready
         self.map_ready = self.tasks.spawn(self._start_map(), "map-start")
-        self.mini_map.incident_clicked.connect(
-            lambda i: self.spawn(self._open_and_focus(i), "open")
+        self.mini_map.incident_activated.connect(self.open_from_map)
+        self.map_feed.layers_ready.connect(
+            lambda _geo: self._check_address(self.form.address.text())
         )
 
     # -- building
@@ -379,14 +381,26 @@ class CallTakerWindow(QMainWindow):
     def show_map_window(self) -> MapWindow:
         if self.map_window is None:
             self.map_window = MapWindow(self.core, self.actor, self.map_feed, self.tasks)
-            self.map_window.incident_chosen.connect(
-                lambda i: self.spawn(self._open_and_focus(i), "open-from-map")
-            )
+            self.map_window.incident_chosen.connect(self.open_from_map)
             self.map_window.show_incident(self.form.incident_id)
         self.map_window.show()
         self.map_window.raise_()
         self.map_window.activateWindow()
         return self.map_window
+
+    def _recheck_address(self, _geo: object) -> None:
+        self._check_address(self.form.address.text())  # typed before the map had loaded
+
+    def open_from_map(self, incident_id: uuid.UUID) -> None:
+        """Open an incident chosen on a map, unless that would replace a call being typed."""
+        if self.form.has_unsaved_call():
+            self.form.show_banner(
+                "error",
+                "A new call is being typed: save it (Ctrl+S) first; "
+                "the incident on the map was not opened.",
+            )
+            return
+        self.spawn(self._open_and_focus(incident_id), "open-from-map")
 
     def accept_device_location(self) -> None:
         incident_id = self.form.incident_id
@@ -397,6 +411,10 @@ class CallTakerWindow(QMainWindow):
 
     async def _accept_device(self, incident_id: uuid.UUID) -> None:
         fix = self.core.locations.latest(incident_id)
+        track = self.mini_map.callers.get(incident_id)
+        if fix is None and track is not None and track.device is not None:
+            last = track.device  # recorded earlier (or on another workstation)
+            fix = Fix(incident_id, last.lat, last.lon, last.accuracy_m, last.at)
         if fix is None:
             self.form.show_banner("error", "No location from the caller's device yet.")
             return
@@ -437,12 +455,15 @@ class CallTakerWindow(QMainWindow):
         """Verify the address against the agency's map as it is typed (a few ms; on the GUI
         thread, so the answer is never for older text than the field holds)."""
         geo = self.map_feed.geo
-        if geo is None or not address.strip():
+        if not address.strip():
+            return
+        if geo is None:
+            self.form.show_address_pending(address)
             return
         try:
             matches = geo.geocode(address, limit=3)
         except Exception:  # a geocoder bug must not cost the call-taker the form
-            logger.exception("geocoding %r failed", address[:80])
+            logger.exception("geocoding an address of %d characters failed", len(address))
             return
         self.form.show_address_check(address, matches)
 

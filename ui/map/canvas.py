@@ -90,7 +90,8 @@ def _street_labels(layers: GisLayers) -> list[tuple[float, float, float, str, bo
 class MapCanvas(QWidget):
     cursor_moved = Signal(float, float)  # lat, lon
     coordinates_copied = Signal(str)
-    incident_clicked = Signal(object)  # uuid.UUID
+    incident_clicked = Signal(object)  # uuid.UUID: one click selects, nothing more
+    incident_activated = Signal(object)  # uuid.UUID: double-click, "open this one"
     camera_clicked = Signal(object)
     follow_changed = Signal(bool)
 
@@ -607,25 +608,38 @@ class MapCanvas(QWidget):
         self.cursor = None
         self.update()
 
-    def _click(self, pos: QPointF) -> None:
-        best: tuple[float, str, object] | None = None
-        for kind, marks in (
-            ("incident", self.incidents.values()),
-            ("camera", self.cameras.values()),
-        ):
+    def mark_at(self, pos: QPointF) -> tuple[str, uuid.UUID] | None:
+        """The incident or camera drawn under pos (hidden layers do not count)."""
+        best: tuple[float, str, uuid.UUID] | None = None
+        layers = []
+        if self.show_incidents:
+            layers.append(("incident", self.incidents.values()))
+        if self.show_cameras and self.view.zoom >= 13:
+            layers.append(("camera", self.cameras.values()))
+        for kind, marks in layers:
             for mark in marks:
                 sx, sy = self.view.to_screen(mark.wx, mark.wy)
                 d = math.hypot(sx - pos.x(), sy - pos.y())
                 if d <= 12 and (best is None or d < best[0]):
                     best = (d, kind, mark.id)
-        if best is None:
+        return (best[1], best[2]) if best is not None else None
+
+    def _click(self, pos: QPointF) -> None:
+        hit = self.mark_at(pos)
+        if hit is None:
             return
-        if best[1] == "incident":
-            self.incident_clicked.emit(best[2])
+        kind, mark_id = hit
+        if kind == "incident":
+            self.select(mark_id, centre=False)
+            self.incident_clicked.emit(mark_id)
         else:
-            self.camera_clicked.emit(best[2])
+            self.camera_clicked.emit(mark_id)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        hit = self.mark_at(event.position())
+        if hit is not None and hit[0] == "incident":
+            self.incident_activated.emit(hit[1])
+            return
         self.zoom_to(round(self.view.zoom) + 1, event.position())
 
     def wheelEvent(self, event: QWheelEvent) -> None:

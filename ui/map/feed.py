@@ -159,9 +159,11 @@ class MapFeed(QObject):
         for canvas in self.canvases:
             if fix.source == LocationSource.DEVICE:
                 canvas.add_fix(fix.incident_id, point)
-            else:  # a carrier (or other reported) point replaces the last one
+            elif fix.source == LocationSource.CARRIER:  # replaces the carrier's last point
                 canvas.caller(fix.incident_id).carrier = point
                 canvas.update()
+            # Other reported points (a PIDF-LO marked "Manual") are recorded, not drawn as
+            # either: nobody should accept them as the carrier's or the phone's.
 
     def _on_changes(self, changes: list[Change]) -> None:
         if any(c.kind in MAP_KINDS for c in changes):

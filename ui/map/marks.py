@@ -161,7 +161,7 @@ class Sprites:
 
     def camera(self, heading: float | None, fov: float, openable: bool) -> QPixmap:
         bucket = None if heading is None else round(heading / 10.0) % 36
-        key = ("camera", bucket, int(fov // 15), openable)
+        key = ("camera", bucket, round(fov), openable)
         if key not in self._cache:
             size = 34
             pixmap, p = self._new(size)

@@ -79,4 +79,5 @@ class Viewport:
         x1, y0 = to_world(max_lat, max_lon)
         self.cx, self.cy = (x0 + x1) / 2, (y0 + y1) / 2
         span = max((x1 - x0) / max(self.width, 1), (y1 - y0) / max(self.height, 1), 1e-12)
-        self.zoom = max(0.0, min(19.0, math.floor(math.log2(1 / (span * TILE)) * 4) / 4))
+        # Whole zooms only: tiles are drawn 1:1 (a fractional zoom would scale every one).
+        self.zoom = max(0.0, min(19.0, float(math.floor(math.log2(1 / (span * TILE))))))

@@ -50,6 +50,8 @@ class MBTilesSource:
         if not self.path.is_file():
             raise TileSourceError(f"{self.path}: no such MBTiles file")
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # one per reading thread, all closed at close
+        self._opened_lock = threading.Lock()
         try:
             meta = dict(self._db().execute("SELECT name, value FROM metadata").fetchall())
             self._db().execute("SELECT zoom_level FROM tiles LIMIT 1").fetchall()
@@ -68,6 +70,8 @@ class MBTilesSource:
         if db is None:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
             self._local.db = db
+            with self._opened_lock:
+                self._opened.append(db)
         return db
 
     def fetch(self, zoom: int, x: int, y: int) -> bytes | None:
@@ -82,8 +86,9 @@ class MBTilesSource:
         return bytes(row[0]) if row else None
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for db in opened:
             db.close()
 
 
@@ -138,6 +143,12 @@ class XyzSource:
             if not self._warned:
                 self._warned = True
                 logger.warning("map tiles from %s are not available: %s", self.template, exc)
+            return None
+        if QImage.fromData(data).isNull():  # an error page served as 200 is not a tile
+            self._failed_at[(zoom, x, y)] = time.monotonic()
+            if not self._warned:
+                self._warned = True
+                logger.warning("map tiles from %s: the server sent something not an image", url)
             return None
         self.fetched += 1
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -210,5 +221,7 @@ class RasterTiles(QObject):
     def close(self) -> None:
         with self._lock:
             self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # A file read finishes at once: wait for it, then close the file. A web request may
+        # hang on a dead network: do not hold the window for it.
+        self._pool.shutdown(wait=isinstance(self.source, MBTilesSource), cancel_futures=True)
         self.source.close()

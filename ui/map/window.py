@@ -1,8 +1,8 @@
 """The map window, for a second monitor: the map, and beside it what a dispatcher asks of it.
 
 Find an address or place (Ctrl+F); the incident in hand with every location its caller has
-(device GPS, carrier, typed address) and one key to accept the device's (Alt+D) or the
-carrier's (Alt+K); the nearest available units and cameras; incidents not yet on the map.
+(device GPS, carrier, typed address) and one key to accept the device's (Ctrl+D) or the
+carrier's (Ctrl+K); the nearest available units and cameras; incidents not yet on the map.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _section(text: str) -> QLabel:
 
 
 class MapWindow(QMainWindow):
-    incident_chosen = Signal(object)  # uuid.UUID: the dispatcher clicked it on the map
+    incident_chosen = Signal(object)  # uuid.UUID: the dispatcher opened it from the map
 
     def __init__(self, core: DeskCore, actor: Actor, feed: MapFeed, tasks: TaskOwner) -> None:
         super().__init__()
@@ -72,6 +72,8 @@ class MapWindow(QMainWindow):
         self.setWindowTitle(f"Dispatch Desk — Map — {core.workstation}")
         self.core, self.actor, self.feed, self.tasks = core, actor, feed, tasks
         self.incident: IncidentSummary | None = None
+        self._wanted: uuid.UUID | None = None
+        self._viewed: set[uuid.UUID] = set()
 
         self.canvas = MapCanvas()
         feed.attach(self.canvas)
@@ -94,8 +96,8 @@ class MapWindow(QMainWindow):
         self.caller_lines = QLabel(objectName="mapCallerLines")
         self.caller_lines.setTextFormat(Qt.TextFormat.PlainText)
         self.caller_lines.setWordWrap(True)
-        self.accept_device = QPushButton("Accept device location  Alt+D")
-        self.accept_carrier = QPushButton("Accept carrier location  Alt+K")
+        self.accept_device = QPushButton("Accept device location  Ctrl+D")
+        self.accept_carrier = QPushButton("Accept carrier location  Ctrl+K")
         self.follow = QPushButton("Follow caller  F", checkable=True)
         self.copy = QPushButton("Copy position  Ctrl+C")
         self.notice = QLabel(objectName="banner")
@@ -171,7 +173,8 @@ class MapWindow(QMainWindow):
         self.copy.clicked.connect(self.canvas.copy_coordinates)
         self.canvas.coordinates_copied.connect(lambda t: self._say(f"Copied {t}"))
         self.canvas.cursor_moved.connect(self._on_cursor)
-        self.canvas.incident_clicked.connect(self.incident_chosen.emit)
+        self.canvas.incident_clicked.connect(self.show_incident)  # look; the panel follows
+        self.canvas.incident_activated.connect(self.incident_chosen.emit)  # open it to work on
         self.unplaced.itemActivated.connect(
             lambda item: self.incident_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
         )
@@ -182,8 +185,8 @@ class MapWindow(QMainWindow):
         feed.fix_arrived.connect(self._on_fix)
         for text, keys, slot in (
             ("Find", "Ctrl+F", self._focus_search),
-            ("Accept device location", "Alt+D", lambda: self.accept(LocationSource.DEVICE)),
-            ("Accept carrier location", "Alt+K", lambda: self.accept(LocationSource.CARRIER)),
+            ("Accept device location", "Ctrl+D", lambda: self.accept(LocationSource.DEVICE)),
+            ("Accept carrier location", "Ctrl+K", lambda: self.accept(LocationSource.CARRIER)),
             ("Follow caller", "F", lambda: self.canvas.set_follow(not self.canvas.follow)),
             ("Import location (PIDF-LO)…", "Ctrl+I", self._choose_import),
             ("Export location (PIDF-LO)…", "Ctrl+E", self._choose_export),
@@ -202,6 +205,7 @@ class MapWindow(QMainWindow):
     # -- the incident in hand
 
     def show_incident(self, incident_id: uuid.UUID | None) -> None:
+        self._wanted = incident_id  # the newest request wins; older ones stop at their await
         self.tasks.spawn(self._show(incident_id), "map-show-incident")
 
     async def _show(self, incident_id: uuid.UUID | None) -> None:
@@ -210,11 +214,30 @@ class MapWindow(QMainWindow):
             self.canvas.select(None)
             self._show_incident_panel()
             return
-        self.incident = await self.core.store.read(self.core.incidents.summary, incident_id)
+        summary = await self.core.store.read(self.core.incidents.summary, incident_id)
+        if self._wanted != incident_id:
+            return
         await self.feed.show_caller(incident_id)
+        if self._wanted != incident_id:
+            return
+        self.incident = summary
         self.canvas.select(incident_id)
         self._show_incident_panel()
+        if incident_id not in self._viewed:  # who looked at this caller's location, once
+            self._viewed.add(incident_id)
+            await self._audit("incident.location.view", incident_id)
         await self._show_nearest()
+
+    async def _audit(self, action: str, incident_id: uuid.UUID, **detail: object) -> None:
+        await self.core.store.write(
+            audit.record,
+            self.actor,
+            self.core.clock(),
+            action,
+            entity_type="incident",
+            entity_id=incident_id,
+            **detail,
+        )
 
     def _show_incident_panel(self) -> None:
         incident = self.incident
@@ -302,7 +325,7 @@ class MapWindow(QMainWindow):
             return
         position = Position(point.lat, point.lon, point.accuracy_m)
         try:
-            self.incident = await self.core.store.write(
+            placed = await self.core.store.write(
                 self.core.incidents.place,
                 self.actor,
                 incident.id,
@@ -313,7 +336,10 @@ class MapWindow(QMainWindow):
         except RuleViolation as exc:
             self._say(str(exc), "warning")
             return
-        self._say(f"{self.incident.number}: location set to {position.text()}", "ok")
+        self._say(f"{placed.number}: location set to {position.text()}", "ok")
+        if self.incident is None or self.incident.id != placed.id:
+            return  # another incident was taken in hand meanwhile: leave the panel to it
+        self.incident = placed
         self._show_incident_panel()
         await self._show_nearest()
 
@@ -343,7 +369,14 @@ class MapWindow(QMainWindow):
             return 0
         for fix in fixes:
             self.core.locations.report(fix)
-        self._say(f"{path.name}: {len(fixes)} location(s) added for {incident.number}.", "ok")
+        self.tasks.spawn(
+            self._audit("incident.location.import", incident.id, file=path.name, fixes=len(fixes)),
+            "audit-pidf-import",
+        )
+        kinds = ", ".join(sorted({f.source.value for f in fixes}))
+        self._say(
+            f"{path.name}: {len(fixes)} location(s) ({kinds}) added for {incident.number}.", "ok"
+        )
         self._show_incident_panel()
         return len(fixes)
 
@@ -367,25 +400,27 @@ class MapWindow(QMainWindow):
             incident.updated_at,
             incident.location_source,
         )
+        # Recorded before the caller's location leaves the system; no record, no file.
+        try:
+            self.core.store.submit_write(
+                audit.record,
+                self.actor,
+                self.core.clock(),
+                "incident.location.export",
+                entity_type="incident",
+                entity_id=incident.id,
+                file=str(path),
+            ).result(timeout=10)
+        except Exception as exc:  # the store refused: nothing leaves
+            self._say(f"Not exported: the export could not be recorded ({exc}).", "warning")
+            return False
         try:
             path.write_text(xml, encoding="utf-8")
         except OSError as exc:
             self._say(f"Not exported: {exc}", "warning")
             return False
-        self.tasks.spawn(self._audit_export(incident.id, path.name), "audit-pidf-export")
         self._say(f"Location of {incident.number} exported to {path.name}.", "ok")
         return True
-
-    async def _audit_export(self, incident_id: uuid.UUID, file_name: str) -> None:
-        await self.core.store.write(
-            audit.record,
-            self.actor,
-            self.core.clock(),
-            "incident.location.export",
-            entity_type="incident",
-            entity_id=incident_id,
-            file=file_name,
-        )
 
     # -- find
 
