@@ -122,7 +122,12 @@ def test_dispatcher_takes_a_call_through_to_close(qtbot: QtBot, make_desk: Make)
     qtbot.waitUntil(
         lambda: all(unit_status(s) == UnitStatus.DISPATCHED for s in free), timeout=3000
     )
-    assert "Active" in form.header.text() and all(s in form.header.text() for s in free)
+    # The unit board can refresh (from the change notice) before the form re-reads the
+    # incident: wait for the header too, rather than catch it between the two.
+    qtbot.waitUntil(
+        lambda: "Active" in form.header.text() and all(s in form.header.text() for s in free),
+        timeout=3000,
+    )
 
     # -- move them through their statuses on the board (F4, arrows, status letters)
     press(qtbot, Qt.Key.Key_F4)
