@@ -23,6 +23,7 @@ from dispatch_desk.domain.agency import (
     load_profile,
 )
 from dispatch_desk.events import Change, ChangeBus
+from dispatch_desk.messaging.sms import LoopbackSms, SmsSender
 from dispatch_desk.services import accounts
 from dispatch_desk.services.context import Actor, Clock, utc_now
 from dispatch_desk.services.incidents import IncidentService
@@ -88,6 +89,9 @@ class DeskCore:
         self._closed = False
         # One alert list for the whole workstation; sources raise, windows and speech listen.
         self.alerts = AlertCentre(clock, repeat_window_s=settings.speech.repeat_window_s)
+        # Texts to callers (live-session links now; status texts later). Loopback until a
+        # provider is configured: what would be sent is kept where the dispatcher and tests see it.
+        self.sms: SmsSender = LoopbackSms()
 
     @property
     def bus(self) -> ChangeBus:

@@ -8,7 +8,9 @@ Signals:
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -28,6 +30,9 @@ from ui.layout import LayoutStore
 from ui.login import LoginWindow
 from ui.session import IdleWatcher, LockOverlay
 from ui.tasks import TaskOwner
+
+if TYPE_CHECKING:
+    from ui.live.desk import LiveDesk
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +55,21 @@ class DeskApp(QObject):
         self._demo_calls = demo_calls
         self._demo_task: asyncio.Task[None] | None = None
         self.speech: SpokenAlerts | None = None  # the signed-in user's spoken alerts
+        # Citizen live sessions: made when first needed (WebRTC and FFmpeg take ~0.3 s to
+        # load), and the embedded gateway starts with the first invite.
+        self._live: LiveDesk | None = None
         self._start_sync()
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
+
+    @property
+    def live(self) -> LiveDesk:
+        if self._live is None:
+            from ui.live.desk import LiveDesk
+
+            self._live = LiveDesk(self.core, self.tasks.spawn, self)
+        return self._live
 
     # -- the central database
 
@@ -117,6 +133,9 @@ class DeskApp(QObject):
         window = CallTakerWindow(self.core, actor, speech=self.speech)
         window.logout_requested.connect(self._on_logout_requested)
         window.lock_requested.connect(self.lock)
+        window.live_video_requested.connect(
+            lambda incident_id: self.live.request_invite(actor, incident_id, window)
+        )
         if not self.layouts.restore("calltaker", window):
             window.resize(1500, 900)
         self.window = window
@@ -139,6 +158,11 @@ class DeskApp(QObject):
         await asyncio.sleep(0)
         self.main_window_ready.emit(window)
         window.ready.set()  # now the map may load: it never delays the first call
+        # Live sessions come back for this user (after a restart too), once their libraries
+        # are loaded off the GUI thread: the first call never waits for them either.
+        await asyncio.to_thread(importlib.import_module, "dispatch_desk.live.sessions")
+        if self.window is window and self.actor is not None:
+            self.live.signed_in(self.actor)
 
     async def _feed_demo_calls(self, window: CallTakerWindow) -> None:
         geo = await self.core.geo()
@@ -177,6 +201,8 @@ class DeskApp(QObject):
         if self.speech is not None:
             self.speech.close()
             self.speech = None
+        if self._live is not None:
+            self._live.signed_out()
         self.window, self.actor = None, None
         self.locked = False
         self._overlay = None
@@ -203,6 +229,8 @@ class DeskApp(QObject):
         ]
         for dock in self._hidden_while_locked:
             dock.hide()
+        if self._live is not None:
+            self._live.set_locked(True)
         if self._overlay is None:
             self._overlay = LockOverlay(
                 window, f"{self.actor.display_name} ({self.actor.username})", with_password=True
@@ -234,6 +262,8 @@ class DeskApp(QObject):
         for dock in self._hidden_while_locked:
             dock.show()
         self._hidden_while_locked = []
+        if self._live is not None:
+            self._live.set_locked(False)
         self.locked = False
         self.idle.start()
         return True
@@ -250,6 +280,8 @@ class DeskApp(QObject):
             self.layouts.save("login", self.login)
             self.login.close()
         await self._close_main()
+        if self._live is not None:
+            await self._live.close()
         await self.tasks.shutdown()
         QApplication.instance().removeEventFilter(self.idle)
         self.core.close()

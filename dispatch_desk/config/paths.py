@@ -58,6 +58,11 @@ class Paths:
         return self.data_dir / "backups"
 
     @property
+    def media_dir(self) -> Path:
+        """Live-session recordings, received photos and stills, one folder per session."""
+        return self.data_dir / "media"
+
+    @property
     def layout_file(self) -> Path:
         return self.state_dir / "window-layout.json"
 

@@ -173,6 +173,54 @@ class SpeechSettings:
 
 
 @dataclass(frozen=True)
+class GatewaySettings:
+    """The citizen gateway: where phones open their link, and how this desk reaches it."""
+
+    url: str = _bounded(
+        "",
+        doc="The centre's gateway for the desk link, e.g. wss://gw.example/desk; "
+        "empty runs one inside this workstation on 127.0.0.1.",
+    )
+    bind_host: str = _bounded("127.0.0.1", doc="Address the gateway listens on.")
+    bind_port: int = _bounded(
+        0, low=0, high=65535, doc="Port the gateway listens on; 0 picks a free one (embedded)."
+    )
+    public_url: str = _bounded(
+        "",
+        doc="Base of the links sent to callers, e.g. https://help.example.org; "
+        "empty: the address the gateway listens on.",
+    )
+    cert_file: str = _bounded("", doc="TLS certificate (PEM); empty serves plain HTTP.")
+    key_file: str = _bounded("", doc="TLS private key (PEM) for cert_file.")
+    ice_servers: str = _bounded(
+        "", doc="STUN/TURN servers, space-separated, e.g. 'stun:stun.example:3478'."
+    )
+    ice_username: str = _bounded("", doc="TURN user name.")
+    ice_credential: str = _bounded("", doc="TURN password.")
+    invite_expiry_min: int = _bounded(
+        30, low=1, high=1440, doc="A link not agreed to within this many minutes expires."
+    )
+    upload_max_mb: float = _bounded(
+        25.0, low=0.1, high=2048.0, doc="Largest photo or video a caller may send."
+    )
+    chat_max_chars: int = _bounded(1000, low=10, high=20000)
+    link_checks_per_min: int = _bounded(
+        30, low=1, high=10000, doc="Link openings (right or wrong) allowed per address a minute."
+    )
+    uploads_per_min: int = _bounded(
+        10, low=1, high=1000, doc="Uploads allowed per session a minute."
+    )
+    invites_per_min: int = _bounded(
+        30, low=1, high=10000, doc="Invites one workstation may make a minute."
+    )
+    desk_secret: str = _bounded(
+        "",
+        doc="Shared secret of the desk link (the gateway and every desk); "
+        "empty: a random one for the embedded gateway.",
+    )
+
+
+@dataclass(frozen=True)
 class GisSettings:
     max_file_mb: int = _bounded(
         256,
@@ -212,6 +260,7 @@ class Settings:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     gis: GisSettings = field(default_factory=GisSettings)
     map: MapSettings = field(default_factory=MapSettings)
+    gateway: GatewaySettings = field(default_factory=GatewaySettings)
 
     @property
     def demo_mode(self) -> bool:

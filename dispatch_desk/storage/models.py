@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Enum, ForeignKey, Index, MetaData, String, Text, Uuid, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from dispatch_desk.domain.citizen import Direction, InviteKind, MediaKind, SessionState
 from dispatch_desk.domain.enums import (
     CallKind,
     CameraOwner,
@@ -317,3 +318,69 @@ class SyncState(Base):
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# -- Citizen live sessions: the invite and its session, chat, and media, tied to an incident.
+
+
+class CitizenSession(Base):
+    """One invite link and the session it leads to: one incident, one caller, one phone.
+
+    The link's token is kept only as its SHA-256; the phone is known by the hash of the device
+    key the gateway gave it when it first opened the link."""
+
+    __tablename__ = "citizen_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    kind: Mapped[InviteKind] = mapped_column(_enum(InviteKind))
+    state: Mapped[SessionState] = mapped_column(_enum(SessionState), index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    consented_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str] = mapped_column(String(16), default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    workstation: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class CitizenMessage(Base):
+    """A chat line of a live session, either way; kept as plain text, shown inert."""
+
+    __tablename__ = "citizen_message"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizen_session.id"), index=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    text: Mapped[str] = mapped_column(Text)
+    author_name: Mapped[str] = mapped_column(String(128), default="")
+    at: Mapped[datetime]
+
+
+class CitizenMedia(Base):
+    """A file of a live session: a photo or video the caller sent, a still, a recording.
+
+    The file stays on the workstation that received it (``file_name`` is relative to its media
+    folder); the row, with the file's SHA-256, is what the rest of the centre sees."""
+
+    __tablename__ = "citizen_media"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizen_session.id"), index=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    kind: Mapped[MediaKind] = mapped_column(_enum(MediaKind))
+    mime: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(300))
+    workstation: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float | None]
+    at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]  # first time a dispatcher chose to look at it

@@ -27,6 +27,9 @@ SYNCED_TABLES: tuple[str, ...] = (
     "narrative_entry",
     "audit_event",
     "camera",
+    "citizen_session",
+    "citizen_message",
+    "citizen_media",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 

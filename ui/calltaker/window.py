@@ -8,11 +8,14 @@ Alt+R narrative, Alt+U units; Alt+A attaches a duplicate call. Menus: Alt+W work
 Alerts (ui/alerts): F7 the alert list, F8 repeat the last announcement, Ctrl+M mute, Alt+S menu.
 Map (ui/map): a compact map dock follows the incident in hand; F9 opens the map window;
 Ctrl+D accepts the caller's device location for the incident.
+Live sessions (ui/live): Ctrl+Shift+V asks the caller for live video, location or photos.
 
 Signals:
     incident_saved(IncidentSummary): after a create or amend has committed.
     logout_requested(): the user chose to sign out.
     lock_requested(): the user asked to lock the screen now (Ctrl+L).
+    live_video_requested(uuid.UUID): live video / location / photos for this incident
+        (Ctrl+Shift+V; ui/live opens the invite).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class CallTakerWindow(QMainWindow):
     incident_saved = Signal(object)
     logout_requested = Signal()
     lock_requested = Signal()
+    live_video_requested = Signal(object)
 
     def __init__(
         self,
@@ -217,6 +221,7 @@ class CallTakerWindow(QMainWindow):
             (window_menu, "Intake form", "Esc", lambda: self.form.address.setFocus()),
             (window_menu, "Map window", "F9", self.show_map_window),
             (menu, "Accept caller's device location", "Ctrl+D", self.accept_device_location),
+            (menu, "Live video…", "Ctrl+Shift+V", self.request_live_video),
         ]
         for target, text, keys, slot in entries:
             action = QAction(text, self)
@@ -387,6 +392,13 @@ class CallTakerWindow(QMainWindow):
         self.map_window.raise_()
         self.map_window.activateWindow()
         return self.map_window
+
+    def request_live_video(self) -> None:
+        incident_id = self.form.incident_id
+        if incident_id is None:
+            self.form.show_banner("error", "Save the incident first, then ask for live video.")
+            return
+        self.live_video_requested.emit(incident_id)
 
     def _recheck_address(self, _geo: object) -> None:
         self._check_address(self.form.address.text())  # typed before the map had loaded

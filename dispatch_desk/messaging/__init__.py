@@ -1,0 +1,1 @@
+"""Messages to and from callers: SMS now (loopback until the texting issue brings Twilio)."""
