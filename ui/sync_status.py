@@ -14,6 +14,7 @@ from dispatch_desk.sync.engine import (
     STANDALONE,
     SyncStatus,
 )
+from ui.theme import restyle
 
 
 def describe(status: SyncStatus) -> tuple[str, str]:
@@ -51,6 +52,4 @@ class SyncStatusLabel(QLabel):
         text, tip = describe(status)
         self.setText(text)
         self.setToolTip(tip)
-        self.setProperty("state", status.state)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        restyle(self, "state", status.state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 BACKGROUND = "#171b21"
 PANEL = "#1f252d"
@@ -23,6 +23,14 @@ UNIT_STATUS_COLOURS = {
     "cleared": "#7d8794",
     "out-of-service": "#5c6370",
 }
+
+
+def restyle(widget: QWidget, name: str, value: object) -> None:
+    """Set a property the style sheet selects on (kind, state, invalid...) and re-apply it:
+    Qt does not re-evaluate property selectors by itself."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 def apply_theme(app: QApplication, resources_dir: Path, font_pt: float) -> None:

@@ -32,6 +32,7 @@ from dispatch_desk.alerts.model import AlertEvent
 from dispatch_desk.speech.announcer import Announcer, AnnouncerEvent
 from ui.alerts.model import AlertModel
 from ui.models import setup_list_table
+from ui.theme import restyle
 
 STYLE = """
 QLabel#alertSaid { color: #8b96a5; padding: 1px 2px; }
@@ -194,9 +195,7 @@ class AlertPanel(QWidget):
     def _show_said(self, text: str, state: str = "") -> None:
         self.said.setText(text)
         if self.said.property("state") != state:
-            self.said.setProperty("state", state)
-            self.said.style().unpolish(self.said)
-            self.said.style().polish(self.said)
+            restyle(self.said, "state", state)
 
     def _refresh(self) -> None:
         current = self.view.currentIndex()
@@ -248,9 +247,7 @@ class AlertCounter(QPushButton):
         self.setText(text)
         level = "urgent" if urgent else "new" if waiting else "none"
         if self.property("level") != level:
-            self.setProperty("level", level)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            restyle(self, "level", level)
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted

@@ -38,6 +38,7 @@ from dispatch_desk.domain.phone import format_phone
 from dispatch_desk.geo.geocoder import GeocodeMatch
 from dispatch_desk.services.incidents import IncidentDetail, IncidentSummary
 from ui.models import elapsed
+from ui.theme import restyle
 
 VERIFIED_SCORE = 0.9  # the geocoder's line for a match that needs no second look
 
@@ -287,9 +288,7 @@ class IntakeForm(QWidget):
         if text.strip() != self.address.text().strip():
             return
         label = self.address_check
-        label.setProperty("kind", "warning")
-        label.style().unpolish(label)
-        label.style().polish(label)
+        restyle(label, "kind", "warning")
         label.setText("… Map loading: the address is checked in a moment.")
         label.show()
 
@@ -332,9 +331,7 @@ class IntakeForm(QWidget):
             text = f"? Nearest: {match.label} ({match.score:.2f}). Ctrl+G uses it."
             if match.note:
                 text += f" {match.note}"
-        label.setProperty("kind", kind)
-        label.style().unpolish(label)
-        label.style().polish(label)
+        restyle(label, "kind", kind)
         label.setText(text)
         label.show()
 
@@ -362,17 +359,13 @@ class IntakeForm(QWidget):
             label.setText(error.message)
             label.show()
             widget = self.inputs[error.field]
-            widget.setProperty("invalid", True)
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+            restyle(widget, "invalid", True)
             first = first or widget
         if first is not None:
             first.setFocus()
 
     def show_banner(self, kind: str, text: str) -> None:
-        self.banner.setProperty("kind", kind)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
+        restyle(self.banner, "kind", kind)
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
 
@@ -493,9 +486,7 @@ class IntakeForm(QWidget):
         widget = self.inputs[name]
         if label.isVisible() or widget.property("invalid"):
             label.hide()
-            widget.setProperty("invalid", False)
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+            restyle(widget, "invalid", False)
 
     def _on_type_text(self, text: str) -> None:
         kind = self._catalog.resolve(text)

@@ -38,6 +38,7 @@ from dispatch_desk.services.locations import Fix
 from ui.live.chat import ChatPanel
 from ui.live.media import MediaPanel
 from ui.live.video import VideoView
+from ui.theme import restyle
 
 NOTES = {
     SessionState.INVITED: "Link sent; waiting for the caller to open it",
@@ -174,9 +175,7 @@ class SessionWindow(QWidget):
         self.setWindowTitle(f"Live — {view.incident_number} — {view.kind.label}")
         self.title.setText(f"{view.incident_number} · {view.kind.label} · caller {phone}")
         self.state_badge.setText(view.state.label.upper())
-        self.state_badge.setProperty("state", view.state.value)
-        self.state_badge.style().unpolish(self.state_badge)
-        self.state_badge.style().polish(self.state_badge)
+        restyle(self.state_badge, "state", view.state.value)
         badge = "CALLER DARK" if view.state == SessionState.DARK else ""
         note = NOTES[view.state]
         if view.kind != InviteKind.VIDEO and view.state == SessionState.LIVE:

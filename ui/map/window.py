@@ -41,6 +41,7 @@ from ui.map.canvas import MapCanvas
 from ui.map.feed import MapFeed
 from ui.map.marks import TrackPoint
 from ui.tasks import TaskOwner
+from ui.theme import restyle
 
 logger = logging.getLogger(__name__)
 
@@ -493,9 +494,7 @@ class MapWindow(QMainWindow):
         self.canvas.update()
 
     def _say(self, text: str, kind: str = "info") -> None:
-        self.notice.setProperty("kind", kind)
-        self.notice.style().unpolish(self.notice)
-        self.notice.style().polish(self.notice)
+        restyle(self.notice, "kind", kind)
         self.notice.setText(text)
         self.notice.show()
 
