@@ -26,16 +26,15 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
-    QPixmap,
     QPolygonF,
     QResizeEvent,
-    QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QMenu, QWidget
 
 from dispatch_desk.geo.layers import GisLayers
 from ui.map.basemap import BACKGROUND, TileCache, VectorBase, tile_range
+from ui.map.labels import HALO, LabelSprites, paint_street_labels, street_labels
 from ui.map.marks import (
     ADDRESS_PIN,
     CARRIER,
@@ -50,7 +49,7 @@ from ui.map.marks import (
     blit,
     nice_scale,
 )
-from ui.map.projection import TILE, Viewport, metres_per_pixel, to_latlon, to_world
+from ui.map.projection import TILE, Viewport, metres_per_pixel, to_latlon
 from ui.map.tiles import RasterTiles
 
 MIN_ZOOM, MAX_ZOOM = 3, 19
@@ -61,30 +60,6 @@ UNIT_LABELS_FROM = 14
 INCIDENT_LABELS_FROM = 14
 TEXT = QColor("#d9dfe7")
 MUTED = QColor("#8b96a5")
-HALO = QColor(11, 14, 18, 220)
-
-
-def _street_labels(layers: GisLayers) -> list[tuple[float, float, float, str, bool]]:
-    """One label per street piece: at the middle of its longest segment, along it."""
-    labels = []
-    for street in layers.streets:
-        if len(street.coords) < 2 or not street.label:
-            continue
-        best, best_len = (0, 1), -1.0
-        points = [to_world(lat, lon) for lon, lat in street.coords]
-        for i in range(len(points) - 1):
-            (x0, y0), (x1, y1) = points[i], points[i + 1]
-            length = math.hypot(x1 - x0, y1 - y0)
-            if length > best_len:
-                best, best_len = (i, i + 1), length
-        (x0, y0), (x1, y1) = points[best[0]], points[best[1]]
-        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
-        if angle > 90:
-            angle -= 180
-        elif angle < -90:
-            angle += 180
-        labels.append(((x0 + x1) / 2, (y0 + y1) / 2, angle, street.label, street.major))
-    return labels
 
 
 class MapCanvas(QWidget):
@@ -125,10 +100,9 @@ class MapCanvas(QWidget):
         self._zoom_anim = QVariantAnimation(self, duration=160)
         self._zoom_anim.valueChanged.connect(self._on_zoom_step)
         self._zoom_anchor = QPointF()
-        self._label_cache: dict[tuple[str, int], QPixmap] = {}
-        self._text_cache: dict[tuple[str, int, float], QPixmap] = {}
-        self._label_font = QFont()
-        self._label_font.setPointSizeF(7.5)
+        street_font = QFont()
+        street_font.setPointSizeF(7.5)
+        self.label_sprites = LabelSprites(street_font)
         self._small_font = QFont()
         self._small_font.setPointSizeF(7.0)
         self._status_font = QFont()
@@ -145,7 +119,7 @@ class MapCanvas(QWidget):
         self.layers = layers
         self.tiles = TileCache(base if base is not None else VectorBase(layers))
         self.places = [PlaceMark(p.name, p.kind, p.lat, p.lon) for p in layers.places]
-        self.labels = sorted(_street_labels(layers), key=lambda label: not label[4])
+        self.labels = street_labels(layers)
         if fit and not layers.is_empty():
             min_lon, min_lat, max_lon, max_lat = layers.bounds()
             self.view.fit(min_lat, min_lon, max_lat, max_lon)
@@ -296,64 +270,7 @@ class MapCanvas(QWidget):
         return self.view.world_bounds(margin)
 
     def _paint_street_labels(self, painter: QPainter) -> None:
-        x0, y0, x1, y1 = self._visible(0)
-        view = self.view
-        taken: list[QRectF] = []
-        occupied: dict[tuple[int, int], list[QRectF]] = {}  # 64-px cells -> labels there
-        shown_names: dict[str, list[tuple[float, float]]] = {}
-        for wx, wy, angle, text, _major in self.labels:  # major streets first
-            if not (x0 <= wx <= x1 and y0 <= wy <= y1):
-                continue
-            sx, sy = view.to_screen(wx, wy)
-            near = shown_names.setdefault(text, [])
-            if any(abs(px - sx) + abs(py - sy) < 260 for px, py in near):
-                continue
-            sprite = self._label_sprite(text, angle)
-            w, h = sprite.width(), sprite.height()
-            box = QRectF(sx - w / 2, sy - h / 2, w, h)
-            cells = [
-                (cx, cy)
-                for cx in range(int(box.left()) // 64, int(box.right()) // 64 + 1)
-                for cy in range(int(box.top()) // 64, int(box.bottom()) // 64 + 1)
-            ]
-            if any(box.intersects(other) for cell in cells for other in occupied.get(cell, ())):
-                continue
-            for cell in cells:
-                occupied.setdefault(cell, []).append(box)
-            taken.append(box)
-            near.append((sx, sy))
-            painter.drawPixmap(int(box.x()), int(box.y()), sprite)
-            if len(taken) > 160:
-                break
-
-    def _label_sprite(self, text: str, angle: float) -> QPixmap:
-        """A street name with its halo, turned along the street: drawn once, then copied."""
-        key = (text, round(angle / 3) * 3)
-        sprite = self._label_cache.get(key)
-        if sprite is not None:
-            return sprite
-        path = QPainterPath()
-        path.addText(0, 0, self._label_font, text)
-        rect = path.boundingRect().adjusted(-2, -2, 2, 2)
-        turn = QTransform().rotate(key[1])
-        bounds = turn.mapRect(
-            QRectF(-rect.width() / 2, -rect.height() / 2, rect.width(), rect.height())
-        )
-        sprite = QPixmap(int(bounds.width()) + 2, int(bounds.height()) + 2)
-        sprite.fill(Qt.GlobalColor.transparent)
-        p = QPainter(sprite)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.translate(sprite.width() / 2, sprite.height() / 2)
-        p.rotate(key[1])
-        p.translate(-rect.center())
-        p.setPen(QPen(HALO, 3))
-        p.drawPath(path)
-        p.fillPath(path, MUTED)
-        p.end()
-        if len(self._label_cache) > 3000:
-            self._label_cache.clear()
-        self._label_cache[key] = sprite
-        return sprite
+        paint_street_labels(painter, self.view, self.labels, self.label_sprites)
 
     def _paint_places(self, painter: QPainter) -> None:
         if self.view.zoom < 12:
@@ -483,27 +400,7 @@ class MapCanvas(QWidget):
         painter.drawEllipse(QPointF(sx, sy), 6.5, 6.5)
 
     def _text(self, painter: QPainter, x: float, y: float, text: str, colour: QColor) -> None:
-        """Text with a dark halo, baseline at (x, y); drawn once per text and colour, then
-        copied (hundreds of unit and incident labels cost little per frame)."""
-        key = (text, colour.rgba(), painter.font().pointSizeF())
-        sprite = self._text_cache.get(key)
-        if sprite is None:
-            metrics = painter.fontMetrics()
-            sprite = QPixmap(metrics.horizontalAdvance(text) + 4, metrics.height() + 2)
-            sprite.fill(Qt.GlobalColor.transparent)
-            p = QPainter(sprite)
-            p.setFont(painter.font())
-            base = 1 + metrics.ascent()
-            p.setPen(HALO)
-            for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-                p.drawText(QPointF(2 + dx, base + dy), text)
-            p.setPen(colour)
-            p.drawText(QPointF(2, base), text)
-            p.end()
-            if len(self._text_cache) > 4000:
-                self._text_cache.clear()
-            self._text_cache[key] = sprite
-        painter.drawPixmap(int(x) - 2, int(y) - 1 - painter.fontMetrics().ascent(), sprite)
+        self.label_sprites.draw_text(painter, x, y, text, colour)
 
     def _paint_instruments(self, painter: QPainter) -> None:
         w, h = self.width(), self.height()
