@@ -3,9 +3,12 @@ trail; accepting the device location moves the incident; coordinates copy as tex
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QMouseEvent
@@ -25,6 +28,7 @@ from ui.calltaker.window import CallTakerWindow
 from ui.map.marks import DEVICE
 from ui.map.projection import to_latlon
 
+T = TypeVar("T")
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -34,6 +38,13 @@ def _ready(qtbot: QtBot, window: CallTakerWindow) -> None:
         lambda: window.map_ready.done() and window.map_feed.geo is not None, timeout=10000
     )
     assert window.map_ready.exception() is None
+
+
+def _finish(qtbot: QtBot, coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on the Qt loop until it is done; its result."""
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=5000)
+    return task.result()
 
 
 def _bluish(image: QImage, x: float, y: float, around: int = 2) -> bool:
@@ -249,7 +260,7 @@ def test_pidf_lo_in_and_out_of_the_map_window(
         ),
         timeout=5000,
     )
-    assert not map_window.export_pidf(tmp_path / "none.xml")  # nothing accepted yet
+    assert not _finish(qtbot, map_window.export_pidf(tmp_path / "none.xml"))  # none accepted
 
     gps = tmp_path / "gps.xml"
     gps.write_text(
@@ -278,7 +289,7 @@ def test_pidf_lo_in_and_out_of_the_map_window(
         lambda: map_window.incident.location_source == LocationSource.CARRIER, timeout=5000
     )
     out = tmp_path / "out.xml"
-    assert map_window.export_pidf(out)
+    assert _finish(qtbot, map_window.export_pidf(out))
     [back] = fixes_from_pidf(out.read_text(), incident.id, clock())
     assert (back.lat, back.lon, back.source) == (42.512, -71.722, LocationSource.CARRIER)
     qtbot.waitUntil(

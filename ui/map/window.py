@@ -7,6 +7,7 @@ carrier's (Ctrl+K); the nearest available units and cameras; incidents not yet o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import datetime
@@ -37,6 +38,7 @@ from dispatch_desk.services import audit, mapdata, nearby
 from dispatch_desk.services.context import Actor, RuleViolation
 from dispatch_desk.services.incidents import IncidentSummary
 from dispatch_desk.services.locations import fixes_from_pidf, pidf_for
+from dispatch_desk.storage.database import StoreUnavailable
 from ui.map.canvas import MapCanvas
 from ui.map.feed import MapFeed
 from ui.map.marks import TrackPoint
@@ -389,9 +391,9 @@ class MapWindow(QMainWindow):
             self, "Export the location (PIDF-LO)", f"{self.incident.number}.xml", "PIDF-LO (*.xml)"
         )
         if name:
-            self.export_pidf(Path(name))
+            self.tasks.spawn(self.export_pidf(Path(name)), "export-pidf")
 
-    def export_pidf(self, path: Path) -> bool:
+    async def export_pidf(self, path: Path) -> bool:
         incident = self.incident
         if incident is None or incident.position is None:
             return False
@@ -403,20 +405,12 @@ class MapWindow(QMainWindow):
         )
         # Recorded before the caller's location leaves the system; no record, no file.
         try:
-            self.core.store.submit_write(
-                audit.record,
-                self.actor,
-                self.core.clock(),
-                "incident.location.export",
-                entity_type="incident",
-                entity_id=incident.id,
-                file=str(path),
-            ).result(timeout=10)
-        except Exception as exc:  # the store refused: nothing leaves
-            self._say(f"Not exported: the export could not be recorded ({exc}).", "warning")
+            await self._audit("incident.location.export", incident.id, file=str(path))
+        except StoreUnavailable as exc:  # the store refused: nothing leaves
+            self._say(f"Not exported: it could not be recorded. {exc.user_message}", "warning")
             return False
         try:
-            path.write_text(xml, encoding="utf-8")
+            await asyncio.to_thread(path.write_text, xml, encoding="utf-8")
         except OSError as exc:
             self._say(f"Not exported: {exc}", "warning")
             return False
