@@ -63,7 +63,7 @@ async def shoot(target: Path, map_target: Path | None = None) -> None:
 async def shoot_map(desk: DeskApp, window: CallTakerWindow, target: Path) -> None:
     """Save the call being typed, give its caller a walk of GPS fixes, show the map window."""
     await window.map_ready
-    window._check_address(window.form.address.text())
+    window.maps.check_address(window.form.address.text())
     summary = await window.save(window.form.draft())
     if summary is None or summary.position is None:
         raise SystemExit("the screenshot call did not save with a place")
@@ -80,7 +80,7 @@ async def shoot_map(desk: DeskApp, window: CallTakerWindow, target: Path) -> Non
                 origin="screenshot",
             )
         )
-    map_window = window.show_map_window()
+    map_window = window.maps.show_window()
     map_window.resize(1580, 900)
     map_window.move(0, 0)
     await asyncio.sleep(0.8)

@@ -35,7 +35,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 def _ready(qtbot: QtBot, window: CallTakerWindow) -> None:
     qtbot.waitUntil(
-        lambda: window.map_ready.done() and window.map_feed.geo is not None, timeout=10000
+        lambda: window.map_ready.done() and window.maps.feed.geo is not None, timeout=10000
     )
     assert window.map_ready.exception() is None
 
@@ -74,16 +74,18 @@ def test_a_call_with_a_verified_address_places_the_incident(qtbot: QtBot, make_d
         press(qtbot, Qt.Key.Key_S, CTRL)
     summary = saved.args[0]
 
-    expected = window.map_feed.geo.geocode("480 N Main St", limit=1)[0]
+    expected = window.maps.feed.geo.geocode("480 N Main St", limit=1)[0]
     incident = desk.core.store.read_sync(lambda s: s.get(Incident, summary.id))
     assert incident.location_source == LocationSource.GEOCODED
     assert (incident.latitude, incident.longitude) == (expected.lat, expected.lon)
     # The compact map shows it, selected, centred.
-    qtbot.waitUntil(lambda: summary.id in window.mini_map.incidents, timeout=5000)
-    assert window.mini_map.selected == summary.id
-    mark = window.mini_map.incidents[summary.id]
-    sx, sy = window.mini_map.view.to_screen(mark.wx, mark.wy)
-    assert abs(sx - window.mini_map.width() / 2) < 2 and abs(sy - window.mini_map.height() / 2) < 2
+    qtbot.waitUntil(lambda: summary.id in window.maps.mini.incidents, timeout=5000)
+    assert window.maps.mini.selected == summary.id
+    mark = window.maps.mini.incidents[summary.id]
+    sx, sy = window.maps.mini.view.to_screen(mark.wx, mark.wy)
+    assert (
+        abs(sx - window.maps.mini.width() / 2) < 2 and abs(sy - window.maps.mini.height() / 2) < 2
+    )
 
 
 def test_an_address_the_map_does_not_know_is_saved_unplaced_and_listed(
@@ -106,7 +108,7 @@ def test_an_address_the_map_does_not_know_is_saved_unplaced_and_listed(
     summary = saved.args[0]
     incident = desk.core.store.read_sync(lambda s: s.get(Incident, summary.id))
     assert (incident.latitude, incident.location_source) == (None, LocationSource.MANUAL)
-    map_window = window.show_map_window()
+    map_window = window.maps.show_window()
     qtbot.waitExposed(map_window)
     listed = lambda: [  # noqa: E731
         map_window.unplaced.item(i).data(Qt.ItemDataRole.UserRole)
@@ -124,7 +126,7 @@ def test_a_stream_of_gps_fixes_draws_the_trail_and_the_device_location_can_be_ac
     _ready(qtbot, window)
     core = desk.core
     actor = actor_for(core, "dispatcher")
-    geo = window.map_feed.geo
+    geo = window.maps.feed.geo
     place = geo.geocode("250 Elm St", limit=1)[0]
     incident, changes = core.store.write_sync(
         core.incidents.create,
@@ -136,7 +138,7 @@ def test_a_stream_of_gps_fixes_draws_the_trail_and_the_device_location_can_be_ac
     qtbot.waitUntil(lambda: window.queue_model.index_of(incident.id) is not None, timeout=5000)
     window.spawn(window._open_incident(incident.id), "open")
     qtbot.waitUntil(lambda: window.form.incident_id == incident.id, timeout=5000)
-    map_window = window.show_map_window()
+    map_window = window.maps.show_window()
     qtbot.waitExposed(map_window)
     qtbot.waitUntil(lambda: map_window.incident is not None, timeout=5000)
     canvas = map_window.canvas
@@ -158,7 +160,7 @@ def test_a_stream_of_gps_fixes_draws_the_trail_and_the_device_location_can_be_ac
     sender.start()
     sender.join()
     qtbot.waitUntil(lambda: len(canvas.callers[incident.id].fixes) == 30, timeout=5000)
-    qtbot.waitUntil(lambda: len(window.mini_map.callers[incident.id].fixes) == 30, timeout=5000)
+    qtbot.waitUntil(lambda: len(window.maps.mini.callers[incident.id].fixes) == 30, timeout=5000)
     canvas.set_follow(True)
     image = canvas.grab().toImage()
     view = canvas.view
@@ -207,7 +209,7 @@ def test_copy_coordinates_under_the_cursor(qtbot: QtBot, make_desk: Make) -> Non
     desk = make_desk(FakeClock())
     window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
     _ready(qtbot, window)
-    map_window = window.show_map_window()
+    map_window = window.maps.show_window()
     qtbot.waitExposed(map_window)
     canvas = map_window.canvas
     canvas.zoom_to(16, animate=False)
@@ -247,7 +249,7 @@ def test_pidf_lo_in_and_out_of_the_map_window(
         core.incidents.create, actor, valid_intake(core, address="12 Main St"), clock()
     )
     core.bus.publish(changes)
-    map_window = window.show_map_window()
+    map_window = window.maps.show_window()
     qtbot.waitExposed(map_window)
     map_window.show_incident(incident.id)
     qtbot.waitUntil(lambda: map_window.canvas.selected == incident.id, timeout=5000)
@@ -307,14 +309,14 @@ def test_the_map_never_replaces_a_call_being_typed(qtbot: QtBot, make_desk: Make
     desk = make_desk(FakeClock())
     window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
     _ready(qtbot, window)
-    qtbot.waitUntil(lambda: len(window.mini_map.incidents) > 0, timeout=5000)
-    other = next(iter(window.mini_map.incidents))
+    qtbot.waitUntil(lambda: len(window.maps.mini.incidents) > 0, timeout=5000)
+    other = next(iter(window.maps.mini.incidents))
     press(qtbot, Qt.Key.Key_F2)
     keys(qtbot, "(617) 555-0177")
     press(qtbot, Qt.Key.Key_D, ALT)
     keys(qtbot, "77 Unsaved Road")
-    window.mini_map.incident_clicked.emit(other)  # one click: selects, nothing else
-    window.mini_map.incident_activated.emit(other)  # double-click: refused over a new call
+    window.maps.mini.incident_clicked.emit(other)  # one click: selects, nothing else
+    window.maps.mini.incident_activated.emit(other)  # double-click: refused over a new call
     assert window.form.incident_id is None
     assert window.form.address.text() == "77 Unsaved Road"
     assert "new call is being typed" in window.form.banner.text()
@@ -327,14 +329,14 @@ def test_an_address_typed_before_the_map_loads_is_checked_when_it_does(
     window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
     form = window.form
     _ready(qtbot, window)
-    geo, window.map_feed.geo = window.map_feed.geo, None  # as if the map were still loading
+    geo, window.maps.feed.geo = window.maps.feed.geo, None  # as if the map were still loading
     press(qtbot, Qt.Key.Key_F2)
     press(qtbot, Qt.Key.Key_D, ALT)
     keys(qtbot, "480 north main street")
     qtbot.waitUntil(lambda: "Map loading" in form.address_check.text(), timeout=3000)
     assert form.address_position() is None
-    window.map_feed.geo = geo
-    window.map_feed.layers_ready.emit(geo)  # what the feed says once the map has loaded
+    window.maps.feed.geo = geo
+    window.maps.feed.layers_ready.emit(geo)  # what the feed says once the map has loaded
     qtbot.waitUntil(lambda: form.address_check.text().startswith("✓ 480 N Main St"), timeout=3000)
     assert form.address_position() is not None
 

@@ -35,13 +35,12 @@ from dispatch_desk.alerts.sources import CallAlerts
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.calls import IncomingCall
-from dispatch_desk.domain.enums import IncidentStatus, LocationSource, UnitStatus
+from dispatch_desk.domain.enums import IncidentStatus, UnitStatus
 from dispatch_desk.domain.intake import IntakeDraft, ValidIntake, validate_edit, validate_intake
 from dispatch_desk.domain.phone import normalize_phone
 from dispatch_desk.events import Change
-from dispatch_desk.services.context import Actor, NotFound, PermissionDenied, RuleViolation
+from dispatch_desk.services.context import Actor
 from dispatch_desk.services.incidents import HistoryItem, IncidentSummary
-from dispatch_desk.services.locations import Fix
 from dispatch_desk.services.units import UnitView
 from dispatch_desk.storage.database import StoreUnavailable
 from ui.alerts.dock import AlertsDock
@@ -49,22 +48,14 @@ from ui.calltaker.dialogs import DispositionDialog, await_dialog
 from ui.calltaker.history import HistoryPanel
 from ui.calltaker.incoming import IncomingBar
 from ui.calltaker.intake import IntakeForm
+from ui.calltaker.maps import CallTakerMaps
 from ui.calltaker.queue import QueueModel, QueueView
 from ui.calltaker.units import UnitBoardView, UnitModel
-from ui.map.canvas import MapCanvas
-from ui.map.feed import MapFeed
-from ui.map.window import MapWindow
+from ui.errors import EXPECTED, user_message
 from ui.sync_status import SyncStatusLabel
 from ui.tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
-
-# Errors a dispatcher can act on; anything else is a bug and is logged with its trace.
-EXPECTED = (StoreUnavailable, PermissionDenied, RuleViolation, NotFound)
-
-
-def _message(exc: BaseException) -> str:
-    return exc.user_message if isinstance(exc, StoreUnavailable) else str(exc)
 
 
 class CallTakerWindow(QMainWindow):
@@ -121,13 +112,12 @@ class CallTakerWindow(QMainWindow):
             "History", "historyDock", self.history, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         # The map: a compact one under the unit board, the full one in its own window (F9).
-        self.map_feed = MapFeed(core, self.tasks)
-        self.mini_map = MapCanvas(compact=True)
-        self.map_feed.attach(self.mini_map)
-        self.map_dock = self._dock(
-            "Map", "mapDock", self.mini_map, Qt.DockWidgetArea.RightDockWidgetArea
+        self.maps = CallTakerMaps(
+            self, lambda incident_id: self.spawn(self._open_and_focus(incident_id), "open")
         )
-        self.map_window: MapWindow | None = None
+        self.map_dock = self._dock(
+            "Map", "mapDock", self.maps.mini, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.resizeDocks([self.queue_dock, self.units_dock], [600, 390], Qt.Orientation.Horizontal)
         self.resizeDocks([self.history_dock], [170], Qt.Orientation.Vertical)
         self.resizeDocks([self.units_dock, self.map_dock], [330, 300], Qt.Orientation.Vertical)
@@ -176,11 +166,7 @@ class CallTakerWindow(QMainWindow):
         # The queue and unit board, loaded once; the app awaits this to call the window ready.
         self.initial_load = self.tasks.spawn(self._load_lists(), "load-lists")
         self.ready = asyncio.Event()  # set by the app once it has called the window ready
-        self.map_ready = self.tasks.spawn(self._start_map(), "map-start")
-        self.mini_map.incident_activated.connect(self.open_from_map)
-        self.map_feed.layers_ready.connect(
-            lambda _geo: self._check_address(self.form.address.text())
-        )
+        self.map_ready = self.tasks.spawn(self.maps.start(), "map-start")
 
     # -- building
 
@@ -219,8 +205,8 @@ class CallTakerWindow(QMainWindow):
                 lambda: self._focus(self.history_dock, self.history.view),
             ),
             (window_menu, "Intake form", "Esc", lambda: self.form.address.setFocus()),
-            (window_menu, "Map window", "F9", self.show_map_window),
-            (menu, "Accept caller's device location", "Ctrl+D", self.accept_device_location),
+            (window_menu, "Map window", "F9", self.maps.show_window),
+            (menu, "Accept caller's device location", "Ctrl+D", self.maps.accept_device_location),
             (menu, "Live video…", "Ctrl+Shift+V", self.request_live_video),
         ]
         for target, text, keys, slot in entries:
@@ -301,7 +287,7 @@ class CallTakerWindow(QMainWindow):
                 allow_duplicate=self.form.duplicate_acknowledged,
             )
         except EXPECTED as exc:
-            self.form.show_banner("error", f"Not saved. {_message(exc)}")
+            self.form.show_banner("error", f"Not saved. {user_message(exc)}")
             return None
         if isinstance(outcome, list):  # a likely duplicate: shown once, Ctrl+S again saves
             self.form.flag_duplicate(outcome[0], now)
@@ -332,7 +318,7 @@ class CallTakerWindow(QMainWindow):
                 self.core.incidents.amend, self.actor, incident_id, result, self.core.clock()
             )
         except EXPECTED as exc:
-            self.form.show_banner("error", f"Not saved. {_message(exc)}")
+            self.form.show_banner("error", f"Not saved. {user_message(exc)}")
             return None
         await self._open_incident(summary.id)
         self.form.show_banner("ok", f"Saved {summary.number}.")
@@ -357,7 +343,7 @@ class CallTakerWindow(QMainWindow):
                 self.core.incidents.add_call, self.actor, duplicate.id, result, self.core.clock()
             )
         except EXPECTED as exc:
-            self.form.show_banner("error", f"Not attached. {_message(exc)}")
+            self.form.show_banner("error", f"Not attached. {user_message(exc)}")
             return
         await self._open_incident(summary.id)
         self.form.show_banner("ok", f"Call added to {summary.number}.")
@@ -365,33 +351,7 @@ class CallTakerWindow(QMainWindow):
     async def _open_incident(self, incident_id: uuid.UUID) -> None:
         detail = await self.core.store.read(self.core.incidents.detail, incident_id)
         self.form.load_incident(detail)
-        await self._focus_map(incident_id)
-
-    # -- the map
-
-    async def _start_map(self) -> None:
-        # After the window is ready for a call: the map is not worth a dispatcher's wait.
-        await self.initial_load
-        # No timeout here: a loop timer could outlive the window (the app always sets this).
-        await self.ready.wait()
-        await self.map_feed.start()
-
-    async def _focus_map(self, incident_id: uuid.UUID | None) -> None:
-        if incident_id is not None:
-            await self.map_feed.show_caller(incident_id)
-        self.mini_map.select(incident_id)
-        if self.map_window is not None:
-            self.map_window.show_incident(incident_id)
-
-    def show_map_window(self) -> MapWindow:
-        if self.map_window is None:
-            self.map_window = MapWindow(self.core, self.actor, self.map_feed, self.tasks)
-            self.map_window.incident_chosen.connect(self.open_from_map)
-            self.map_window.show_incident(self.form.incident_id)
-        self.map_window.show()
-        self.map_window.raise_()
-        self.map_window.activateWindow()
-        return self.map_window
+        await self.maps.focus(incident_id)
 
     def request_live_video(self) -> None:
         incident_id = self.form.incident_id
@@ -399,54 +359,6 @@ class CallTakerWindow(QMainWindow):
             self.form.show_banner("error", "Save the incident first, then ask for live video.")
             return
         self.live_video_requested.emit(incident_id)
-
-    def _recheck_address(self, _geo: object) -> None:
-        self._check_address(self.form.address.text())  # typed before the map had loaded
-
-    def open_from_map(self, incident_id: uuid.UUID) -> None:
-        """Open an incident chosen on a map, unless that would replace a call being typed."""
-        if self.form.has_unsaved_call():
-            self.form.show_banner(
-                "error",
-                "A new call is being typed: save it (Ctrl+S) first; "
-                "the incident on the map was not opened.",
-            )
-            return
-        self.spawn(self._open_and_focus(incident_id), "open-from-map")
-
-    def accept_device_location(self) -> None:
-        incident_id = self.form.incident_id
-        if incident_id is None:
-            self.form.show_banner("error", "Save the incident first, then accept a location.")
-            return
-        self.spawn(self._accept_device(incident_id), "accept-device")
-
-    async def _accept_device(self, incident_id: uuid.UUID) -> None:
-        fix = self.core.locations.latest(incident_id)
-        track = self.mini_map.callers.get(incident_id)
-        if fix is None and track is not None and track.device is not None:
-            last = track.device  # recorded earlier (or on another workstation)
-            fix = Fix(incident_id, last.lat, last.lon, last.accuracy_m, last.at)
-        if fix is None:
-            self.form.show_banner("error", "No location from the caller's device yet.")
-            return
-        try:
-            summary = await self.core.store.write(
-                self.core.incidents.place,
-                self.actor,
-                incident_id,
-                fix.position,
-                LocationSource.DEVICE,
-                self.core.clock(),
-            )
-        except EXPECTED as exc:
-            self.form.show_banner("error", f"Location not changed. {_message(exc)}")
-            return
-        self.form.show_banner(
-            "ok", f"{summary.number}: caller's device location accepted ({fix.position.text()})."
-        )
-        if self.map_window is not None:
-            self.map_window.show_incident(incident_id)
 
     def _on_incident_chosen(self, summary: IncidentSummary) -> None:
         self.spawn(self._open_and_focus(summary.id), "open")
@@ -459,25 +371,9 @@ class CallTakerWindow(QMainWindow):
     # -- history and duplicates as the call-taker types
 
     def _on_lookup_changed(self, phone: str, address: str, type_text: str) -> None:
-        self._check_address(address)
+        self.maps.check_address(address)
         self._lookup_seq += 1
         self.spawn(self._lookup(self._lookup_seq, phone, address, type_text), "lookup")
-
-    def _check_address(self, address: str) -> None:
-        """Verify the address against the agency's map as it is typed (a few ms; on the GUI
-        thread, so the answer is never for older text than the field holds)."""
-        geo = self.map_feed.geo
-        if not address.strip():
-            return
-        if geo is None:
-            self.form.show_address_pending(address)
-            return
-        try:
-            matches = geo.geocode(address, limit=3)
-        except Exception:  # a geocoder bug must not cost the call-taker the form
-            logger.exception("geocoding an address of %d characters failed", len(address))
-            return
-        self.form.show_address_check(address, matches)
 
     async def _lookup(self, seq: int, phone: str, address: str, type_text: str) -> None:
         e164 = normalize_phone(phone)
@@ -543,7 +439,7 @@ class CallTakerWindow(QMainWindow):
                 )
                 done.append(sign)
             except EXPECTED as exc:
-                problems.append(_message(exc))
+                problems.append(user_message(exc))
         if done:
             self.form.units.clear()
             await self._open_incident(incident_id)
@@ -564,8 +460,8 @@ class CallTakerWindow(QMainWindow):
                 self.core.units.set_status, self.actor, unit.id, status, self.core.clock()
             )
         except EXPECTED as exc:
-            self.statusBar().showMessage(_message(exc), 8000)
-            self.form.show_banner("error", _message(exc))
+            self.statusBar().showMessage(user_message(exc), 8000)
+            self.form.show_banner("error", user_message(exc))
 
     # -- closing
 
@@ -591,7 +487,7 @@ class CallTakerWindow(QMainWindow):
                 self.core.incidents.close, self.actor, incident_id, disposition, self.core.clock()
             )
         except EXPECTED as exc:
-            self.form.show_banner("error", f"Not closed. {_message(exc)}")
+            self.form.show_banner("error", f"Not closed. {user_message(exc)}")
             return
         self.answer_next() if self.ringing else self.form.answer(None, self.core.clock())
         self.form.show_banner("ok", f"Closed {closed.number}: {disposition}.")
@@ -653,9 +549,7 @@ class CallTakerWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._ticker.stop()
         self._unsubscribe()
-        self.map_feed.close()
-        if self.map_window is not None:
-            self.map_window.close()
+        self.maps.close()
         self.alerts.close()
         self.tasks.cancel_all()
         super().closeEvent(event)

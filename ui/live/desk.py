@@ -27,22 +27,17 @@ from dispatch_desk.live.events import LiveListener
 from dispatch_desk.live.sessions import Invitation, LiveSessions
 from dispatch_desk.media.frames import RgbFrame
 from dispatch_desk.services.citizen import MediaView, MessageView, SessionView
-from dispatch_desk.services.context import Actor, NotFound, PermissionDenied, RuleViolation
+from dispatch_desk.services.context import Actor
 from dispatch_desk.services.locations import Fix
-from dispatch_desk.storage.database import StoreUnavailable
 from ui.calltaker.dialogs import await_dialog
+from ui.errors import EXPECTED, user_message
 from ui.live.invite import InviteDialog
 from ui.live.media import MediaViewer
 from ui.live.window import SessionWindow
 
 logger = logging.getLogger(__name__)
 
-EXPECTED = (StoreUnavailable, PermissionDenied, RuleViolation, NotFound)
 Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
-
-
-def _message(exc: BaseException) -> str:
-    return exc.user_message if isinstance(exc, StoreUnavailable) else str(exc)
 
 
 class _Bridge(LiveListener):
@@ -167,7 +162,7 @@ class LiveDesk(QObject):
                 send_sms=send_sms,
             )
         except EXPECTED as exc:
-            dialog.show_error(f"No link made. {_message(exc)}")
+            dialog.show_error(f"No link made. {user_message(exc)}")
             return
         dialog.accept()
 
@@ -221,7 +216,7 @@ class LiveDesk(QObject):
         try:
             await step(window)
         except EXPECTED as exc:
-            window.say(_message(exc))
+            window.say(user_message(exc))
 
     def _chat(self, text: str) -> Callable[[SessionWindow], Any]:
         async def step(window: SessionWindow) -> None:

@@ -112,7 +112,7 @@ def test_caller_shares_video_chat_gps_and_a_photo(
     run(qtbot, page.set_geolocation(*MOVED))
     qtbot.waitUntil(
         lambda: any(
-            abs(p.lat - MOVED[0]) < 1e-6 for p in window.mini_map.caller(incident.id).fixes
+            abs(p.lat - MOVED[0]) < 1e-6 for p in window.maps.mini.caller(incident.id).fixes
         ),
         timeout=5000,
     )
