@@ -212,7 +212,7 @@ class DeskCore:
             if self.sync is None:  # the demo's own history, made before the town was loaded
                 from dispatch_desk.demo.seed import place_demo_incidents
 
-                _, changes = self._write(place_demo_incidents, geo.geocode, now)
+                _, changes = self._write(place_demo_incidents, geo.locate, now)
                 self._geo_changes.extend(changes)
 
     def close(self) -> None:

@@ -168,10 +168,8 @@ class DeskApp(QObject):
         geo = await self.core.geo()
 
         def locate(address: str) -> Position | None:
-            matches = geo.geocode(address, limit=1)
-            if not matches or matches[0].score < 0.9:
-                return None
-            return Position(matches[0].lat, matches[0].lon)
+            match = geo.locate(address)
+            return Position(match.lat, match.lon) if match else None
 
         feed = DemoCallFeed(self.core.clock, locate=locate)
         interval = self.core.settings.demo.call_interval_s

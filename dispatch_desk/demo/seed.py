@@ -109,7 +109,7 @@ def seed_demo(
 
 
 def place_demo_incidents(
-    session: Session, geocode: Callable[[str], list[GeocodeMatch]], now: datetime
+    session: Session, locate: Callable[[str], GeocodeMatch | None], now: datetime
 ) -> int:
     """Put the demo's history on the map once the town is loaded (it is seeded before)."""
     placed = 0
@@ -119,9 +119,9 @@ def place_demo_incidents(
             or_(Incident.location_source.is_(None), Incident.location_source == "manual"),
         )
     ):
-        matches = geocode(incident.address)
-        if matches and matches[0].score >= 0.9:
-            incident.latitude, incident.longitude = matches[0].lat, matches[0].lon
+        match = locate(incident.address)
+        if match is not None:
+            incident.latitude, incident.longitude = match.lat, match.lon
             incident.location_source = LocationSource.GEOCODED
             note_change(session, "incident", incident.id)
             placed += 1

@@ -41,6 +41,11 @@ class GeocodeMatch:
     kind: str  # "address", "interpolated", "intersection", "place", "street"
     note: str = ""
 
+    @property
+    def trusted(self) -> bool:
+        """Good enough to place an incident without a person looking twice."""
+        return self.score >= TRUSTED
+
 
 def _join(*notes: str) -> str:
     return "; ".join(n for n in notes if n)

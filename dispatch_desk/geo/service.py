@@ -48,5 +48,10 @@ class GeoService:
     def geocode(self, text: str, limit: int = 5) -> list[GeocodeMatch]:
         return self.geocoder.geocode(text, limit)
 
+    def locate(self, text: str) -> GeocodeMatch | None:
+        """The one trusted match for an address, or None when a person should look."""
+        matches = self.geocoder.geocode(text, 1)
+        return matches[0] if matches and matches[0].trusted else None
+
     def reverse(self, lat: float, lon: float, max_m: float = 200) -> GeocodeMatch | None:
         return self.geocoder.reverse(lat, lon, max_m)

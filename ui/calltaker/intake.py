@@ -40,8 +40,6 @@ from dispatch_desk.services.incidents import IncidentDetail, IncidentSummary
 from ui.models import elapsed
 from ui.theme import restyle
 
-VERIFIED_SCORE = 0.9  # the geocoder's line for a match that needs no second look
-
 
 def _error_label() -> QLabel:
     label = QLabel()
@@ -270,7 +268,7 @@ class IntakeForm(QWidget):
         match = self._address_match
         if match is None or self._address_checked != self.address.text().strip():
             return None
-        if match.score >= VERIFIED_SCORE or self._address_confirmed:
+        if match.trusted or self._address_confirmed:
             return Position(match.lat, match.lon)
         return None
 
@@ -308,7 +306,7 @@ class IntakeForm(QWidget):
         match = self._address_match
         if match is None or self._address_checked != self.address.text().strip():
             return
-        if match.score < VERIFIED_SCORE:
+        if not match.trusted:
             self.address.setText(match.label)
             self._address_checked = match.label
         self._address_confirmed = True
@@ -321,7 +319,7 @@ class IntakeForm(QWidget):
             return
         if match is None:
             kind, text = "warning", "✗ Not in the agency's map: it will be saved unplaced."
-        elif match.score >= VERIFIED_SCORE or self._address_confirmed:
+        elif match.trusted or self._address_confirmed:
             where = f"{match.lat:.6f}, {match.lon:.6f}"
             kind, text = "ok", f"✓ {match.label} · {match.kind} · {where}"
             if match.note:
