@@ -7,6 +7,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from dispatch_desk.waits import settle
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,5 +45,5 @@ class TaskOwner:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout_s)
+        if tasks:  # by settle, not asyncio.wait(timeout=): see dispatch_desk.waits
+            await settle(tasks, timeout_s)
