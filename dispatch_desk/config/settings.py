@@ -221,6 +221,57 @@ class GatewaySettings:
 
 
 @dataclass(frozen=True)
+class TextingSettings:
+    """Texts to and from callers: the provider, the centre's numbers, and how the outbox retries.
+
+    The Twilio auth token is never written here: it is read from the environment variable named
+    by ``auth_token_env`` or from the file ``auth_token_file``."""
+
+    provider: str = _bounded(
+        "loopback",
+        choices=("loopback", "twilio"),
+        doc="loopback keeps texts on this machine (phone simulator on the gateway); twilio sends.",
+    )
+    account_sid: str = _bounded("", doc="Twilio account SID (AC...).")
+    auth_token_env: str = _bounded(
+        "TWILIO_AUTH_TOKEN", doc="Environment variable holding the Twilio auth token."
+    )
+    auth_token_file: str = _bounded(
+        "", doc="File holding the Twilio auth token (used when the variable is unset)."
+    )
+    api_base_url: str = _bounded(
+        "", doc="Twilio REST base URL; empty: Twilio's own (https://api.twilio.com)."
+    )
+    status_number: str = _bounded(
+        "+15005550006", doc="The agency's number status texts and surveys come from (E.164)."
+    )
+    text911_number: str = _bounded(
+        "+15005550911", doc="The agency's number callers text 911 on (E.164)."
+    )
+    messaging_service_sid: str = _bounded(
+        "", doc="Twilio Messaging Service (MG...) used for status texts when set."
+    )
+    public_webhook_url: str = _bounded(
+        "",
+        doc="Base URL Twilio calls for webhooks, exactly as configured at Twilio, e.g. "
+        "https://gw.example.org; empty: the gateway's public_url.",
+    )
+    max_attempts: int = _bounded(
+        6, low=1, high=50, doc="Tries before a text that keeps failing is given up."
+    )
+    retry_base_s: float = _bounded(
+        5.0, low=0.1, high=3600.0, doc="First retry delay; doubles on every try."
+    )
+    retry_max_s: float = _bounded(600.0, low=1.0, high=86400.0, doc="Longest retry delay.")
+    poll_s: float = _bounded(
+        1.0, low=0.05, high=60.0, doc="How often the outbox looks for texts that are due."
+    )
+    send_timeout_s: float = _bounded(
+        20.0, low=1.0, high=300.0, doc="How long one send to the provider may take."
+    )
+
+
+@dataclass(frozen=True)
 class GisSettings:
     max_file_mb: int = _bounded(
         256,
@@ -261,6 +312,7 @@ class Settings:
     gis: GisSettings = field(default_factory=GisSettings)
     map: MapSettings = field(default_factory=MapSettings)
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
+    texting: TextingSettings = field(default_factory=TextingSettings)
 
     @property
     def demo_mode(self) -> bool:

@@ -28,6 +28,7 @@ from dispatch_desk.domain.enums import (
     Role,
     UnitStatus,
 )
+from dispatch_desk.domain.texting import Purpose, SmsDirection, SmsStatus
 from dispatch_desk.storage.types import UTCDateTime
 
 NAMING = {
@@ -384,3 +385,52 @@ class CitizenMedia(Base):
     duration_s: Mapped[float | None]
     at: Mapped[datetime]
     opened_at: Mapped[datetime | None]  # first time a dispatcher chose to look at it
+
+
+# -- Texting: every text in and out (the outbox is this table), and who said STOP.
+
+
+class SmsMessage(Base):
+    """One text, either way. Outgoing rows are the outbox: ``queued`` rows whose
+    ``next_attempt_at`` has come are sent by the workstation that made them (``workstation``).
+
+    The id of an outgoing text is derived from its idempotency key and that of an incoming one
+    from the provider's MessageSid, so the same text made on two workstations is one row."""
+
+    __tablename__ = "sms_message"
+    __table_args__ = (Index("ix_sms_message_due", "status", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    direction: Mapped[SmsDirection] = mapped_column(_enum(SmsDirection))
+    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose))
+    from_e164: Mapped[str] = mapped_column(String(32), default="")
+    to_e164: Mapped[str] = mapped_column(String(32), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[SmsStatus] = mapped_column(_enum(SmsStatus))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str] = mapped_column(String(16), default="")
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    sending_at: Mapped[datetime | None]  # when the last attempt was handed to the provider
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID | None]
+    media_count: Mapped[int] = mapped_column(default=0)
+    workstation: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SmsConsent(Base):
+    """A number's last STOP or START, remembered for good (carriers require it). Keyed by a
+    stable id of the number, so two workstations hearing the same STOP make the same row."""
+
+    __tablename__ = "sms_consent"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    phone_e164: Mapped[str] = mapped_column(String(32), unique=True)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    keyword: Mapped[str] = mapped_column(String(32), default="")
+    changed_at: Mapped[datetime]

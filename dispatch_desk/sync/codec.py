@@ -30,6 +30,8 @@ SYNCED_TABLES: tuple[str, ...] = (
     "citizen_session",
     "citizen_message",
     "citizen_media",
+    "sms_consent",
+    "sms_message",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 
