@@ -166,6 +166,8 @@ class Call(Base):
     taken_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     workstation: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # The ALI class of service (WPH1/WPH2 wireless, RESD/BUSN wireline, VOIP...); "" unknown.
+    class_of_service: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class Location(Base):
@@ -434,3 +436,87 @@ class SmsConsent(Base):
     opted_out: Mapped[bool] = mapped_column(default=False)
     keyword: Mapped[str] = mapped_column(String(32), default="")
     changed_at: Mapped[datetime]
+
+
+# -- Texting rules: per-incident texting state, timers, surveys and text-to-911 conversations.
+
+
+class TextingState(Base):
+    """Whether and where an incident's caller gets status texts, and why not. One row per
+    incident (a stable id, so two workstations make the same row); ``sender`` is the one
+    workstation that sends this incident's texts."""
+
+    __tablename__ = "incident_texting"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), unique=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(32), index=True)
+    mobile: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(8), default="")
+    in_progress: Mapped[bool] = mapped_column(default=False)
+    suppressed: Mapped[bool] = mapped_column(default=False)
+    suppressed_by: Mapped[str] = mapped_column(String(128), default="")
+    suppressed_reason: Mapped[str] = mapped_column(String(300), default="")
+    suppressed_at: Mapped[datetime | None]
+    sender: Mapped[str] = mapped_column(String(64), default="")
+    finished: Mapped[bool] = mapped_column(default=False, index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TextTimer(Base):
+    """A text due later (a delay notice): kept on the sending workstation, so it survives a
+    restart; ``done_at`` is set once, whether it was sent, skipped or cancelled."""
+
+    __tablename__ = "text_timer"
+    __table_args__ = (Index("ix_text_timer_due", "done_at", "due_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+
+
+class Survey(Base):
+    """The one survey of an incident: scheduled at close, sent when due, answered by reply."""
+
+    __tablename__ = "survey"
+    __table_args__ = (Index("ix_survey_due", "state", "due_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), unique=True)
+    phone_e164: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    state: Mapped[str] = mapped_column(String(16))  # scheduled|sent|answered|cancelled
+    due_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    score: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(200), default="")  # why cancelled, plainly
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SmsConversation(Base):
+    """A text-to-911 conversation with one number: waiting for a call-taker, held, closed."""
+
+    __tablename__ = "sms_conversation"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    phone_e164: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # waiting|active|closed
+    holder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    holder_name: Mapped[str] = mapped_column(String(128), default="")
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    started_by: Mapped[str] = mapped_column(String(16))  # caller|centre
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    center_e164: Mapped[str] = mapped_column(String(32), default="")
+    opened_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    workstation: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime]

@@ -32,6 +32,9 @@ SYNCED_TABLES: tuple[str, ...] = (
     "citizen_media",
     "sms_consent",
     "sms_message",
+    "incident_texting",
+    "survey",
+    "sms_conversation",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 

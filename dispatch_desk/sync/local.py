@@ -215,6 +215,10 @@ def _notice(session: Session, name: str, row_id: uuid.UUID, row: dict[str, Any])
         note_change(session, "audit", row_id)
     elif name == "user_account":
         note_change(session, "user", row_id)
+    elif name == "sms_conversation":
+        note_change(session, "conversation", row_id)
+    elif name in ("incident_texting", "survey") and incident:
+        note_change(session, "texting", incident)
 
 
 # -- incident numbers leased from central
