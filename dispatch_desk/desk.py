@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from dispatch_desk.alerts.centre import AlertCentre
 from dispatch_desk.config.paths import Paths
-from dispatch_desk.config.settings import Settings
+from dispatch_desk.config.settings import Settings, SettingsError
 from dispatch_desk.domain.agency import (
     AgencyProfile,
     IncidentTypeCatalog,
@@ -23,9 +23,15 @@ from dispatch_desk.domain.agency import (
     load_profile,
 )
 from dispatch_desk.events import Change, ChangeBus
-from dispatch_desk.messaging.sms import LoopbackSms, SmsSender
+from dispatch_desk.messaging.outbox import OutboxRunner
+from dispatch_desk.messaging.providers import make_sender, status_callback_url
+from dispatch_desk.messaging.sms import SmsSender
+from dispatch_desk.messaging.status_texts import RulesConfig, StatusTexts
+from dispatch_desk.messaging.templates import Templates
+from dispatch_desk.messaging.timers import StatusTextRunner
 from dispatch_desk.services import accounts
 from dispatch_desk.services.context import Actor, Clock, utc_now
+from dispatch_desk.services.conversations import ConversationService
 from dispatch_desk.services.incidents import IncidentService
 from dispatch_desk.services.locations import LiveLocations
 from dispatch_desk.services.units import UnitService
@@ -91,7 +97,32 @@ class DeskCore:
         self.alerts = AlertCentre(clock, repeat_window_s=settings.speech.repeat_window_s)
         # Texts to callers (live-session links now; status texts later). Loopback until a
         # provider is configured: what would be sent is kept where the dispatcher and tests see it.
-        self.sms: SmsSender = LoopbackSms()
+        self.sms: SmsSender = make_sender(settings)
+        # Every text the centre sends on its own (status texts, replies, surveys) goes through
+        # the outbox: stored first, sent by this desk's runner, retried, never sent twice.
+        self.outbox = OutboxRunner(
+            store,
+            self.sms,
+            clock,
+            settings.texting,
+            workstation=settings.workstation.id if settings.central.url else "",
+            alerts=self.alerts,
+            status_callback_url=status_callback_url(settings),
+        )
+        # The texting rules: status texts and surveys (their runner starts with the app) and
+        # text-to-911 conversations, whose new arrivals raise an alert once stored.
+        try:
+            rules_config = RulesConfig.from_settings(settings, profile)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        self.status_texts = StatusTexts(
+            self.catalog, rules_config, Templates(profile.text_templates)
+        )
+        self.status_text_runner = StatusTextRunner(store, self.status_texts, clock)
+        self.conversations = ConversationService(
+            clock, settings.texting.conversation_limit, alerts=self.alerts
+        )
+        store.bus.subscribe(self.conversations.on_changes)
 
     @property
     def bus(self) -> ChangeBus:

@@ -26,6 +26,7 @@ KINDS: dict[str, AlertKind] = {
         AlertKind("incident.new", "New incident", 2),
         AlertKind("call.unanswered", "Call not answered", 2),
         AlertKind("text.inbound", "Text to 911", 2),
+        AlertKind("text.failed", "Text not delivered", 3),
         AlertKind("video.live", "Caller video live", 2),
         AlertKind("camera.lost", "Camera offline", 2),
         AlertKind("unit.no_response", "Unit not answering", 1),

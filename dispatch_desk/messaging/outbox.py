@@ -127,17 +127,44 @@ def enqueue(
     return row.id
 
 
-class OutboxRunner:
-    """Sends due rows made on this workstation; see the module's docstring."""
+def resend(session: Session, message_id: uuid.UUID, now: datetime) -> bool:
+    """Queue a failed or ``unknown`` outgoing text again (the dispatcher decided to); False
+    when it is not one of those. Opt-outs still hold."""
+    row = session.get(SmsMessage, message_id)
+    if row is None or row.direction != SmsDirection.OUT:
+        return False
+    if row.status not in (SmsStatus.FAILED, SmsStatus.UNKNOWN, SmsStatus.UNDELIVERED):
+        return False
+    if row.purpose not in _ALLOWED_WHEN_OPTED_OUT and is_opted_out(session, row.to_e164):
+        row.error_code, row.error_message, row.updated_at = "opted_out", OPTED_OUT_ERROR, now
+        note_change(session, "sms_message", row.id)
+        return False
+    row.status, row.provider_sid, row.next_attempt_at = SmsStatus.QUEUED, None, now
+    row.error_code, row.error_message, row.attempts, row.updated_at = "", "", 0, now
+    note_change(session, "sms_message", row.id)
+    return True
 
-    def __init__(self, store, sender, clock, settings) -> None:
-        raise NotImplementedError
 
-    async def start(self) -> None:
-        raise NotImplementedError
+def set_consent(
+    session: Session, phone_e164: str, *, opted_out: bool, keyword: str, now: datetime
+) -> bool:
+    """Remember a STOP (``opted_out``) or START for a number; True when it changed."""
+    phone = normalise_phone(phone_e164)
+    row = session.scalar(select(SmsConsent).where(SmsConsent.phone_e164 == phone))
+    if row is None:
+        row = SmsConsent(
+            id=stable_id("sms_consent", phone),
+            phone_e164=phone,
+            opted_out=False,
+            keyword="",
+            changed_at=now,
+        )
+        session.add(row)
+    elif row.opted_out == opted_out:
+        return False
+    row.opted_out, row.keyword, row.changed_at = opted_out, keyword[:32], now
+    session.flush()
+    return True
 
-    async def stop(self) -> None:
-        raise NotImplementedError
 
-    async def run_once(self) -> int:
-        raise NotImplementedError
+from dispatch_desk.messaging.outbox_runner import OutboxRunner  # noqa: E402 - re-exported

@@ -154,28 +154,23 @@ class TwilioSms:
         """A text to ``to_e164`` with exactly ``body`` created since ``since``, if Twilio has one:
         how a send interrupted by a crash or a lost response is settled without sending twice.
         Raises :class:`SmsError` (retryable) when Twilio cannot be asked."""
+        # By number only, newest first: a DateSent filter would miss a text Twilio accepted
+        # but has not sent yet (its date_sent is empty), and that is the one that matters.
         try:
-            found = await self.client.messages.list_async(
-                to=to_e164, date_sent_after=since - timedelta(days=1), limit=200
-            )
+            found = await self.client.messages.list_async(to=to_e164, limit=50, page_size=50)
         except TwilioRestException as exc:
             raise _error(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise SmsError(
                 f"Twilio could not be asked ({type(exc).__name__})", code="network", retryable=True
             ) from None
+        earliest = since - timedelta(minutes=10)  # our clock and Twilio's may differ a little
         for message in found:
-            created = message.date_created
-            if message.body != body or (
-                created is not None and created < since - timedelta(seconds=120)
-            ):
+            if message.body != body:
                 continue
-            if (
-                from_e164
-                and message.from_
-                and message.from_ != from_e164
-                and not (self.messaging_service_sid)
-            ):
+            if message.date_created is not None and message.date_created < earliest:
+                continue
+            if from_e164 and not self.messaging_service_sid and message.from_ != from_e164:
                 continue
             return FoundMessage(str(message.sid), str(message.status or ""))
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -56,6 +57,7 @@ class _Failure:
     drop: bool = False  # close the connection without an answer
     create_then_drop: bool = False  # ... after the message was created
     stall_s: float = 0.0
+    stall_after_create: bool = False
 
 
 @dataclass
@@ -95,8 +97,10 @@ class FakeTwilio:
     def drop_next(self, *, after_create: bool = False) -> None:
         self._failures.append(_Failure(drop=not after_create, create_then_drop=after_create))
 
-    def stall_next(self, seconds: float) -> None:
-        self._failures.append(_Failure(stall_s=seconds))
+    def stall_next(self, seconds: float, *, after_create: bool = False) -> None:
+        """Hold the next create for ``seconds`` before answering (before or after the message
+        is made): a request in flight when the sender is killed, or a timeout."""
+        self._failures.append(_Failure(stall_s=seconds, stall_after_create=after_create))
 
     @property
     def base_url(self) -> str:
@@ -188,7 +192,7 @@ class FakeTwilio:
     async def _create(self, request: web.Request) -> web.StreamResponse:
         rec, refused = await self._record(request)
         failure = self._failures.pop(0) if self._failures else None
-        if failure is not None and failure.stall_s:
+        if failure is not None and failure.stall_s and not failure.stall_after_create:
             await asyncio.sleep(failure.stall_s)
             failure = None
         if failure is not None and failure.drop:
@@ -224,6 +228,8 @@ class FakeTwilio:
         if failure is not None and failure.create_then_drop:
             _drop(request)
             return web.Response(status=500)
+        if failure is not None and failure.stall_after_create:
+            await asyncio.sleep(failure.stall_s)
         return web.json_response(self._resource(message), status=201)
 
     async def _list(self, request: web.Request) -> web.Response:
@@ -347,3 +353,35 @@ def _drop(request: web.Request) -> None:
     transport = request.transport
     if transport is not None:
         transport.close()
+
+
+class FakeTwilioThread:
+    """The same server on an event loop of its own thread, for tests that block (subprocesses,
+    Qt): ``with FakeTwilioThread() as tw:``; ``tw.server`` is the FakeTwilio (read it from the
+    test thread only between requests, or through ``call``)."""
+
+    def __init__(self) -> None:
+        self.server = FakeTwilio()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FakeTwilio:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.__aenter__(), self._loop).result(10)
+        return self.server
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.__aexit__(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(_cancel_rest(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+
+async def _cancel_rest() -> None:
+    """End handlers still held (a stalled request whose client was killed)."""
+    me = asyncio.current_task()
+    rest = [t for t in asyncio.all_tasks() if t is not me]
+    for task in rest:
+        task.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)

@@ -143,7 +143,7 @@ def test_find_sent_settles_a_lost_response() -> None:
         found = await sms.find_sent(TO, "Your case number is 26-000123", since)
         assert found is not None and found.sid == tw.messages[0].sid
         listing = [r for r in tw.requests if r.method == "GET"]
-        assert listing[0].query["To"] == TO and "DateSent>" in listing[0].query
+        assert listing[0].query["To"] == TO
         assert await sms.find_sent(TO, "another body", since) is None
 
     _run(scenario)
