@@ -9,6 +9,7 @@ Alerts (ui/alerts): F7 the alert list, F8 repeat the last announcement, Ctrl+M m
 Map (ui/map): a compact map dock follows the incident in hand; F9 opens the map window;
 Ctrl+D accepts the caller's device location for the incident.
 Live sessions (ui/live): Ctrl+Shift+V asks the caller for live video, location or photos.
+Texts (ui/texting): the Texts dock beside the form, Ctrl+T takes a waiting text, F12 goes to it.
 
 Signals:
     incident_saved(IncidentSummary): after a create or amend has committed.
@@ -54,6 +55,7 @@ from ui.calltaker.units import UnitBoardView, UnitModel
 from ui.errors import EXPECTED, user_message
 from ui.sync_status import SyncStatusLabel
 from ui.tasks import TaskOwner
+from ui.texting.desk import CallTakerTexting
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +153,8 @@ class CallTakerWindow(QMainWindow):
         self.call_alerts = CallAlerts(
             core.alerts, unanswered_after_s=core.settings.speech.unanswered_call_s
         )
+        # Text-to-911 and status texts: the Texts dock, the waiting strip, the Text menu.
+        self.texting = CallTakerTexting(self)
         self.form.save_requested.connect(self._on_save_requested)
         self.form.lookup_changed.connect(self._on_lookup_changed)
         self.form.attach_requested.connect(self._on_attach_requested)
@@ -551,5 +555,6 @@ class CallTakerWindow(QMainWindow):
         self._unsubscribe()
         self.maps.close()
         self.alerts.close()
+        self.texting.close()
         self.tasks.cancel_all()
         super().closeEvent(event)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QVBoxLayout
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QVBoxLayout
 
 from dispatch_desk.desk import profile_path
 from dispatch_desk.domain.calls import IncomingCall
@@ -52,14 +52,23 @@ class CallTakerTexting:
         self.panel = TextingPanel(self.core, window.actor, presets, window.spawn)
         self.dock = QDockWidget("Texts", window)
         self.dock.setObjectName("textsDock")
-        self.dock.setWidget(self.panel)
+        # In a scroll area: squeezed on a small screen, the panel scrolls rather than forcing
+        # the whole window wider than the screen.
+        holder = QScrollArea(objectName="textsScroll")
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidget(self.panel)
+        self.dock.setWidget(holder)
         self.dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
+        # Under the queue, shown while there are texts (waiting, held or being typed): the
+        # queue has the whole column the rest of the time.
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
-        window.tabifyDockWidget(window.queue_dock, self.dock)
-        window.queue_dock.raise_()  # the queue stays in front until a text is taken
+        window.splitDockWidget(window.queue_dock, self.dock, Qt.Orientation.Vertical)
+        window.resizeDocks([window.queue_dock, self.dock], [300, 560], Qt.Orientation.Vertical)
+        self.dock.hide()
 
         self.waiting_bar = WaitingTextsBar()
         self.incident_bar = IncidentTextingBar()
@@ -159,6 +168,16 @@ class CallTakerTexting:
 
     def _on_waiting_changed(self, waiting: list[ConversationSummary]) -> None:
         self.waiting_bar.show_waiting(waiting, self.core.clock())
+        self._fit_visibility()
+
+    def _fit_visibility(self) -> None:
+        panel = self.panel
+        busy = bool(panel.waiting or panel.mine or panel.current or panel.drafts)
+        busy = busy or not panel.number.isHidden()
+        if busy and not self.dock.isVisible():
+            self.dock.show()
+        elif not busy and self.dock.isVisible() and not self.dock.isFloating():
+            self.dock.hide()
 
     def _on_unread_changed(self, unread: int) -> None:
         self.dock.setWindowTitle(f"Texts · {unread} unread" if unread else "Texts")

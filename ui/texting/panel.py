@@ -22,7 +22,15 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.phone import normalize_phone
@@ -94,6 +102,9 @@ class TextingPanel(QWidget):
         self.list = ConversationList(self.list_model)
         self.list.setMaximumHeight(22 * 4 + 28)
         self.header = QLabel("No text conversation open", objectName="textHeader")
+        # A long number and incident never widen the dock: the header gives way instead.
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.setMinimumWidth(60)
         self.subheader = QLabel(objectName="textSubheader")
         self.subheader.setWordWrap(True)
         self.banner = QLabel(objectName="banner")
@@ -105,10 +116,12 @@ class TextingPanel(QWidget):
         self.number = QLineEdit(objectName="textNumber")
         self.number.setPlaceholderText("number to text, e.g. (617) 555-0123 — Enter starts, Esc")
         self.number.hide()
-        self.attach_button = QPushButton(
-            "Attach to incident  Ctrl+Shift+A", objectName="textAttach"
+        self.attach_button = QPushButton("Attach", objectName="textAttach")
+        self.attach_button.setToolTip(
+            "Tie this conversation to the incident in the form (Ctrl+Shift+A)"
         )
-        self.close_button = QPushButton("End  Ctrl+Shift+W", objectName="textClose")
+        self.close_button = QPushButton("End", objectName="textClose")
+        self.close_button.setToolTip("End this conversation (Ctrl+Shift+W)")
         for button in (self.attach_button, self.close_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.close_button.clicked.connect(self.close_current)
