@@ -269,6 +269,45 @@ class TextingSettings:
     send_timeout_s: float = _bounded(
         20.0, low=1.0, high=300.0, doc="How long one send to the provider may take."
     )
+    # -- the rules: status texts, surveys, text-to-911 conversations
+    status_texts: bool = _bounded(
+        True, doc="Send automatic status texts (confirmation, units, delays, outcome, survey)."
+    )
+    sender_name: str = _bounded(
+        "", doc="How status texts sign ('Riverton 911'); empty: the agency's name."
+    )
+    default_language: str = _bounded(
+        "en", choices=("en", "es"), doc="Language of texts when the caller's is not known."
+    )
+    delay_minutes: str = _bounded(
+        "15, 30",
+        doc="Minutes after the request with no unit on scene at which a delay notice goes "
+        "(comma-separated; empty: none).",
+    )
+    stale_after_min: int = _bounded(
+        60,
+        low=1,
+        high=10080,
+        doc="A status text whose moment passed longer ago than this (the desk was off) is "
+        "skipped, not sent late.",
+    )
+    survey_delay_hours: float = _bounded(
+        24.0, low=0.0, high=720.0, doc="Hours after closing that the survey is sent."
+    )
+    survey_mode: str = _bounded(
+        "reply",
+        choices=("reply", "link", "both", "off"),
+        doc="reply: answer with a number 1-5; link: a web form (survey_url); both; off.",
+    )
+    survey_url: str = _bounded(
+        "", doc="The survey form's address for link mode; {number} is the request number."
+    )
+    survey_window_days: int = _bounded(
+        7, low=1, high=90, doc="How long a survey may go late, and be answered, in days."
+    )
+    conversation_limit: int = _bounded(
+        3, low=1, high=20, doc="Text-to-911 conversations one call-taker may hold at once."
+    )
 
 
 @dataclass(frozen=True)

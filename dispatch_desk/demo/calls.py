@@ -83,6 +83,12 @@ class DemoCallFeed:
                 LatLon(where.lat, where.lon), off * math.sin(bearing), off * math.cos(bearing)
             )
             ali_position = Position(point.lat, point.lon, radius)
+        # The class of service the phone system would deliver (no draw from the generator, so
+        # a seed gives the same calls as before): wireless mostly Phase II, some VoIP.
+        if ali.endswith("LANDLINE"):
+            class_of_service = "BUSN" if "(" in address else "RESD"
+        else:
+            class_of_service = ("WPH2", "WPH2", "WPH1", "VOIP")[self._count % 4]
         return IncomingCall(
             ani=ani,
             ali=ali,
@@ -92,4 +98,5 @@ class DemoCallFeed:
             scenario_text=text,
             scenario_address=address,
             ali_position=ali_position,
+            class_of_service=class_of_service,
         )

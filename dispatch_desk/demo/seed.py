@@ -43,6 +43,7 @@ def _intake(
         narrative=dict(SCENARIOS)[type_code] if type_code else call.scenario_text,
         received_at=at,
         answered_at=at + timedelta(seconds=rng.randrange(3, 25)),
+        class_of_service=call.class_of_service,
     )
     valid = validate_intake(draft, core.catalog, core.settings.intake.narrative_max_chars)
     assert isinstance(valid, ValidIntake), valid

@@ -7,12 +7,29 @@ Every mistake in a profile is reported with the file and the entry it is in.
 from __future__ import annotations
 
 import csv
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dispatch_desk.domain.enums import PRIORITIES, Discipline, Role
+
+# The fields an agency's own status-text templates may use (messaging.templates).
+TEXT_TEMPLATE_FIELDS = ("agency", "number", "what", "unit", "outcome", "link", "other")
+TEXT_TEMPLATE_NAMES = (
+    "confirm",
+    "dispatched",
+    "en_route",
+    "on_scene",
+    "delay",
+    "outcome",
+    "survey_reply",
+    "survey_link",
+    "survey_both",
+    "survey_thanks",
+    "language_set",
+)
 
 
 class ProfileError(ValueError):
@@ -37,6 +54,9 @@ class IncidentType:
     discipline: Discipline
     # Calls where contacting the caller could endanger them (domestic violence, suicide...).
     sensitive: bool = False
+    # Calls of this type are usually still happening (a crime in progress): no status texts
+    # unless the call-taker says otherwise.
+    in_progress: bool = False
 
     def display(self) -> str:
         return f"{self.code} · {self.label}"
@@ -67,6 +87,8 @@ class AgencyProfile:
     dispositions: tuple[str, ...]
     users: tuple[DemoUser, ...] = ()
     apco: dict[str, ApcoType] = field(default_factory=dict)
+    # The agency's own wording of status texts: {"en": {"confirm": "..."}, "es": {...}}.
+    text_templates: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def load_apco_types(path: Path) -> dict[str, ApcoType]:
@@ -90,6 +112,37 @@ def _enum(enum: type[Any], value: str, where: str) -> Any:
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
         raise ProfileError(f"{where}: {value!r} is not one of {allowed}") from None
+
+
+def _text_templates(data: dict[str, Any], path: Path) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    tables = data.get("text_templates", {})
+    if not isinstance(tables, dict):
+        raise ProfileError(f"{path}: 'text_templates' must be a table ([text_templates.en])")
+    for lang, table in tables.items():
+        where = f"{path}: text_templates.{lang}"
+        if lang not in ("en", "es"):
+            raise ProfileError(f"{where}: the languages are en and es")
+        if not isinstance(table, dict):
+            raise ProfileError(f'{where}: must be a table of template = "text"')
+        for name, text in table.items():
+            if name not in TEXT_TEMPLATE_NAMES:
+                known = ", ".join(TEXT_TEMPLATE_NAMES)
+                raise ProfileError(f"{where}.{name}: unknown template (known: {known})")
+            if not isinstance(text, str) or not text.strip():
+                raise ProfileError(f"{where}.{name}: must be a non-empty string")
+            try:
+                names = {n for _, n, _, _ in string.Formatter().parse(text) if n is not None}
+            except ValueError as exc:
+                raise ProfileError(f"{where}.{name}: not a valid template ({exc})") from None
+            unknown = names - set(TEXT_TEMPLATE_FIELDS)
+            if unknown:
+                raise ProfileError(
+                    f"{where}.{name}: unknown field(s) {', '.join(sorted(unknown))} "
+                    f"(known: {', '.join(TEXT_TEMPLATE_FIELDS)})"
+                )
+            found.setdefault(lang, {})[name] = text
+    return found
 
 
 def load_profile(
@@ -125,6 +178,7 @@ def load_profile(
                 priority=priority,
                 discipline=_enum(Discipline, _need(entry, "discipline", where), where),
                 sensitive=bool(entry.get("sensitive", False)),
+                in_progress=bool(entry.get("in_progress", False)),
             )
         )
     units = []
@@ -161,6 +215,7 @@ def load_profile(
         dispositions=dispositions,
         users=tuple(users),
         apco=apco,
+        text_templates=_text_templates(data, path),
     )
 
 

@@ -37,6 +37,11 @@ class IntakeDraft:
     # Where the typed address is, when the geocoder verified it; and the carrier's estimate.
     position: Position | None = None
     carrier_position: Position | None = None
+    # For status texts: the call's class of service, the caller's language, and whether the
+    # call is in progress (None: the incident type's default).
+    class_of_service: str = ""
+    language: str = ""
+    in_progress: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class ValidIntake:
     answered_at: datetime | None
     position: Position | None = None
     carrier_position: Position | None = None
+    class_of_service: str = ""
+    language: str = ""
+    in_progress: bool | None = None
 
 
 def validate_narrative(text: str, max_chars: int) -> FieldError | None:
@@ -182,4 +190,7 @@ def validate_intake(
         answered_at=draft.answered_at,
         position=draft.position,
         carrier_position=draft.carrier_position,
+        class_of_service=draft.class_of_service.strip().upper()[:8],
+        language=draft.language.strip().lower()[:8],
+        in_progress=draft.in_progress,
     )

@@ -1,15 +1,127 @@
 """Automatic status texts to the caller: confirmation, dispatched, en route, on scene, delay
-notices, outcome; never where a text could endanger the caller."""
+notices, outcome; never where a text could endanger the caller.
+
+The rules read the incident as it is stored (not the event that changed it), so the same check
+serves a change made here, one that arrived by sync from another desk, and a sweep after a
+restart: :meth:`StatusTexts.evaluate` works out what is owed and queues it in the outbox with the
+key ``status:<incident>:<rule>``, so a text is queued once however often it is looked at. One
+workstation sends an incident's texts (``incident_texting.sender``: the desk that created it).
+
+What a dispatcher expects, made precise:
+
+* Each step (dispatched, en route, on scene) goes once per incident, for the first unit to reach
+  it; a step passed over (a unit on scene before its "en route" was texted) is not sent late.
+* Nothing is sent whose moment passed more than ``stale_after`` ago (the desk was off): a late
+  "on the way" is worse than none. Delay notices and the survey follow their timers.
+* No text for an in-progress call, a sensitive call type (as the type is now, so a call
+  reclassified as domestic stops texting), a suppressed incident, a number that is not a mobile,
+  or a number that said STOP.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch_desk.services.context import Actor
+from dispatch_desk.domain.agency import AgencyProfile, IncidentType, IncidentTypeCatalog
+from dispatch_desk.domain.calls import is_mobile
+from dispatch_desk.domain.enums import CallKind, Discipline, IncidentStatus, Role, UnitStatus
+from dispatch_desk.domain.intake import ValidIntake
+from dispatch_desk.domain.texting import Purpose
+from dispatch_desk.events import note_change
+from dispatch_desk.messaging import templates as words
+from dispatch_desk.messaging.outbox import enqueue, is_opted_out
+from dispatch_desk.services import audit
+from dispatch_desk.services.context import Actor, NotFound
+from dispatch_desk.storage.models import (
+    Call,
+    Incident,
+    NarrativeEntry,
+    SmsMessage,
+    Survey,
+    TextingState,
+    TextTimer,
+    Unit,
+    UnitStatusEvent,
+    stable_id,
+)
+
+TAKE_CALLS = (Role.CALL_TAKER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
+
+# The unit steps texted, in order; a transporting unit has been on scene.
+STEPS = (words.DISPATCHED, words.EN_ROUTE, words.ON_SCENE)
+_STEP_OF = {
+    UnitStatus.DISPATCHED: 0,
+    UnitStatus.EN_ROUTE: 1,
+    UnitStatus.ON_SCENE: 2,
+    UnitStatus.TRANSPORTING: 2,
+}
+ARRIVED = (UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING)
+
+
+def status_key(incident_id: uuid.UUID, rule: str) -> str:
+    return f"status:{incident_id}:{rule}"
+
+
+def survey_key(incident_id: uuid.UUID) -> str:
+    return f"survey:{incident_id}"
+
+
+def delay_rule(minutes: int) -> str:
+    return f"delay_{minutes}"
+
+
+def parse_delays(text: str) -> tuple[int, ...]:
+    """``"15, 30"`` -> (15, 30); a clear ValueError for anything else."""
+    found: set[int] = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 1440:
+            raise ValueError(
+                f"texting.delay_minutes: {part!r} is not a number of minutes from 1 to 1440 "
+                "(write e.g. '15, 30')"
+            )
+        found.add(int(part))
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    enabled: bool = True
+    agency: str = "911"
+    default_language: str = "en"
+    delays: tuple[int, ...] = (15, 30)
+    stale_after: timedelta = timedelta(minutes=60)
+    survey_delay: timedelta = timedelta(hours=24)
+    survey_mode: str = "reply"  # reply | link | both | off
+    survey_url: str = ""
+    survey_window: timedelta = timedelta(days=7)
+    status_number: str = ""
+    workstation: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: object, profile: AgencyProfile) -> RulesConfig:
+        texting = settings.texting  # type: ignore[attr-defined]
+        workstation = settings.workstation.id  # type: ignore[attr-defined]
+        return cls(
+            enabled=texting.status_texts,
+            agency=texting.sender_name or profile.name,
+            default_language=texting.default_language,
+            delays=parse_delays(texting.delay_minutes),
+            stale_after=timedelta(minutes=texting.stale_after_min),
+            survey_delay=timedelta(hours=texting.survey_delay_hours),
+            survey_mode=texting.survey_mode,
+            survey_url=texting.survey_url,
+            survey_window=timedelta(days=texting.survey_window_days),
+            status_number=texting.status_number,
+            workstation=workstation,
+        )
 
 
 @dataclass(frozen=True)
@@ -18,6 +130,8 @@ class SentText:
     message_id: uuid.UUID | None
     at: datetime
     status: str
+    body: str = ""
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +146,107 @@ class IncidentTexting:
     sensitive: bool
     in_progress: bool
     texts: tuple[SentText, ...]
+    blocked: str = ""  # why no texts go, in plain words; "" when they do
+
+
+# -- made with the incident
+
+
+def open_texting(
+    session: Session,
+    actor: Actor,
+    incident: Incident,
+    intake: ValidIntake,
+    call: Call,
+    now: datetime,
+) -> TextingState:
+    """The incident's texting state, settled when it is created from a call: the number to
+    text, whether it is a mobile, the caller's language, whether the call is in progress."""
+    in_progress = intake.in_progress
+    if in_progress is None:
+        in_progress = intake.incident_type.in_progress
+    state = TextingState(
+        id=stable_id("incident_texting", str(incident.id)),
+        incident_id=incident.id,
+        phone_e164=intake.callback_e164 or intake.ani_e164,
+        mobile=call.kind == CallKind.TEXT or is_mobile(call.class_of_service),
+        language=intake.language if intake.language in words.LANGUAGES else "",
+        in_progress=bool(in_progress),
+        suppressed=False,
+        sender=actor.workstation,
+        finished=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(state)
+    note_change(session, "texting", incident.id)
+    return state
+
+
+def _state(session: Session, incident_id: uuid.UUID) -> TextingState | None:
+    return session.scalar(select(TextingState).where(TextingState.incident_id == incident_id))
+
+
+def _blocked(
+    session: Session,
+    state: TextingState | None,
+    kind: IncidentType | None,
+    *,
+    enabled: bool = True,
+) -> str:
+    """Why this incident's caller gets no texts, in words a dispatcher reads; "" if they do."""
+    if not enabled:
+        return "Status texts are turned off for this centre."
+    if state is None or not state.phone_e164:
+        return "No callback number."
+    if kind is not None and kind.sensitive:
+        return "Sensitive call type: texting the caller could endanger them."
+    if state.in_progress:
+        return "Call in progress: no texts until it is not."
+    if state.suppressed:
+        who = f" by {state.suppressed_by}" if state.suppressed_by else ""
+        return f"Texts suppressed{who}."
+    if not state.mobile:
+        return "Not a mobile number (the call did not come from a wireless phone)."
+    if is_opted_out(session, state.phone_e164):
+        return "The number replied STOP."
+    return ""
+
+
+# -- the dispatcher's controls
+
+
+def _narrate(session: Session, actor: Actor, incident: Incident, text: str, now: datetime) -> None:
+    session.add(
+        NarrativeEntry(
+            incident_id=incident.id,
+            at=now,
+            author_id=actor.user_id,
+            author_name=actor.display_name,
+            text=text,
+        )
+    )
+    note_change(session, "narrative", incident.id)
+
+
+def _state_for_change(session: Session, actor: Actor, incident: Incident, now: datetime):
+    state = _state(session, incident.id)
+    if state is None:  # an incident from before texting: it has nothing to text yet
+        state = TextingState(
+            id=stable_id("incident_texting", str(incident.id)),
+            incident_id=incident.id,
+            phone_e164=None,
+            mobile=False,
+            language="",
+            in_progress=False,
+            suppressed=False,
+            sender=actor.workstation,
+            finished=incident.status == IncidentStatus.CLOSED,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(state)
+    return state
 
 
 def set_suppressed(
@@ -42,8 +257,481 @@ def set_suppressed(
     now: datetime,
     reason: str = "",
 ) -> None:
-    raise NotImplementedError
+    """The dispatcher stops (or allows again) status texts and the survey for one incident."""
+    audit.require(actor, now, "texting.suppress", TAKE_CALLS, incident=str(incident_id))
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"No incident {incident_id}")
+    state = _state_for_change(session, actor, incident, now)
+    if state.suppressed == suppressed:
+        return
+    reason = " ".join(reason.split())[:300]
+    state.suppressed = suppressed
+    state.suppressed_by = actor.display_name if suppressed else ""
+    state.suppressed_reason = reason if suppressed else ""
+    state.suppressed_at = now if suppressed else None
+    state.updated_at = now
+    line = "Status texts to the caller suppressed" if suppressed else "Status texts allowed again"
+    _narrate(session, actor, incident, line + (f": {reason}" if reason else "."), now)
+    audit.record(
+        session,
+        actor,
+        now,
+        "texting.suppress" if suppressed else "texting.allow",
+        entity_type="incident",
+        entity_id=incident.id,
+        number=incident.number,
+    )
+    note_change(session, "texting", incident.id)
 
 
-def texting_state(session: Session, incident_id: uuid.UUID) -> IncidentTexting | None:
-    raise NotImplementedError
+def set_in_progress(
+    session: Session, actor: Actor, incident_id: uuid.UUID, in_progress: bool, now: datetime
+) -> None:
+    """Mark the call as (no longer) in progress; while it is, no text goes to the caller."""
+    audit.require(actor, now, "texting.in_progress", TAKE_CALLS, incident=str(incident_id))
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"No incident {incident_id}")
+    state = _state_for_change(session, actor, incident, now)
+    if state.in_progress == in_progress:
+        return
+    state.in_progress = in_progress
+    state.updated_at = now
+    line = "Call in progress: no status texts" if in_progress else "Call no longer in progress"
+    _narrate(session, actor, incident, line + ".", now)
+    audit.record(
+        session,
+        actor,
+        now,
+        "texting.in_progress",
+        entity_type="incident",
+        entity_id=incident.id,
+        number=incident.number,
+        in_progress=in_progress,
+    )
+    note_change(session, "texting", incident.id)
+
+
+def texting_state(
+    session: Session, incident_id: uuid.UUID, catalog: IncidentTypeCatalog | None = None
+) -> IncidentTexting | None:
+    """For the UI: where texts go, why not, and what was sent (with its delivery status).
+
+    Whether the type is sensitive needs the agency's catalogue; without it, it reads False
+    (``core.status_texts.state`` passes it)."""
+    incident = session.get(Incident, incident_id)
+    state = _state(session, incident_id)
+    if incident is None or state is None:
+        return None
+    kind = catalog.get(incident.type_code) if catalog is not None else None
+    rows = session.scalars(
+        select(SmsMessage)
+        .where(
+            SmsMessage.incident_id == incident_id,
+            SmsMessage.purpose.in_((Purpose.STATUS, Purpose.SURVEY)),
+        )
+        .order_by(SmsMessage.created_at, SmsMessage.id)
+    )
+    texts = tuple(
+        SentText(
+            rule=rule_of_key(m.idempotency_key),
+            message_id=m.id,
+            at=m.created_at,
+            status=m.status.value,
+            body=m.body,
+            error=m.error_message,
+        )
+        for m in rows
+    )
+    return IncidentTexting(
+        incident_id=incident_id,
+        phone_e164=state.phone_e164,
+        mobile=state.mobile,
+        language=state.language,
+        suppressed=state.suppressed,
+        suppressed_by=state.suppressed_by,
+        suppressed_reason=state.suppressed_reason,
+        sensitive=bool(kind and kind.sensitive),
+        in_progress=state.in_progress,
+        texts=texts,
+        blocked=_blocked(session, state, kind),
+    )
+
+
+def rule_of_key(key: str) -> str:
+    parts = key.split(":")
+    if parts[0] == "status" and len(parts) == 3:
+        return parts[2]
+    if parts[0] == "survey":
+        return "survey" if len(parts) == 2 else f"survey_{parts[2]}"
+    return parts[0]
+
+
+# -- the rules
+
+
+class StatusTexts:
+    """The rules with the agency's catalogue, wording and settings; run on the store's writer
+    (``await core.store.write(core.status_texts.evaluate, ids, now)``)."""
+
+    def __init__(
+        self,
+        catalog: IncidentTypeCatalog,
+        config: RulesConfig,
+        templates: words.Templates | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.config = config
+        self.templates = templates or words.Templates()
+
+    def state(self, session: Session, incident_id: uuid.UUID) -> IncidentTexting | None:
+        found = texting_state(session, incident_id, self.catalog)
+        if found is not None and not self.config.enabled:
+            return _replace_blocked(found, "Status texts are turned off for this centre.")
+        return found
+
+    def try_answer(self, session: Session, *, from_e164: str, body: str, now: datetime) -> bool:
+        """:func:`dispatch_desk.services.surveys.try_answer` signed with this agency's name."""
+        from dispatch_desk.services.surveys import try_answer
+
+        return try_answer(
+            session,
+            from_e164=from_e164,
+            body=body,
+            now=now,
+            agency=self.config.agency,
+            templates=self.templates,
+        )
+
+    # -- which incidents a change is about
+
+    @staticmethod
+    def incidents_of_units(session: Session, unit_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        if not unit_ids:
+            return set()
+        return {
+            i
+            for i in session.scalars(select(Unit.incident_id).where(Unit.id.in_(list(unit_ids))))
+            if i is not None
+        }
+
+    def evaluate_changes(
+        self,
+        session: Session,
+        incident_ids: set[uuid.UUID],
+        unit_ids: set[uuid.UUID],
+        now: datetime,
+    ) -> int:
+        ids = set(incident_ids) | self.incidents_of_units(session, unit_ids)
+        return self.evaluate(session, ids, now)
+
+    def evaluate(self, session: Session, incident_ids: set[uuid.UUID], now: datetime) -> int:
+        """Queue what these incidents' callers are owed now; returns how many texts."""
+        if not incident_ids:
+            return 0
+        states = session.scalars(
+            select(TextingState).where(
+                TextingState.incident_id.in_(list(incident_ids)),
+                TextingState.finished.is_(False),
+                TextingState.sender == self.config.workstation,
+            )
+        ).all()
+        return sum(self._evaluate_one(session, state, now) for state in states)
+
+    def sweep(self, session: Session, now: datetime) -> int:
+        """Everything owed: every unfinished incident this desk sends for (changes that arrived
+        while the bus was not listening, or by sync), then the due timers and surveys."""
+        ids = set(
+            session.scalars(
+                select(TextingState.incident_id).where(
+                    TextingState.finished.is_(False),
+                    TextingState.sender == self.config.workstation,
+                )
+            )
+        )
+        return self.evaluate(session, ids, now) + self.process_due(session, now)
+
+    def _evaluate_one(self, session: Session, state: TextingState, now: datetime) -> int:
+        incident = session.get(Incident, state.incident_id)
+        if incident is None:
+            return 0
+        kind = self.catalog.get(incident.type_code)
+        blocked = _blocked(session, state, kind, enabled=self.config.enabled)
+        sent = self._sent_rules(session, incident.id)
+        if incident.status == IncidentStatus.CLOSED:
+            count = 0
+            if not blocked and words.OUTCOME not in sent and self._fresh(incident.closed_at, now):
+                count += self._send(session, state, incident, words.OUTCOME, words.OUTCOME, now)
+            # A close learnt of long after (history, a desk off for days) gets no survey.
+            if not blocked and self._fresh(incident.closed_at, now):
+                self._schedule_survey(session, state, incident, now)
+            for timer in self._open_timers(session, incident.id):
+                timer.done_at, timer.outcome = now, "cancelled"
+            state.finished = True
+            state.updated_at = now
+            return count
+        if blocked:
+            return 0
+        self._ensure_timers(session, incident)
+        reached = self._steps_reached(session, incident.id)
+        if not reached:
+            if words.CONFIRM not in sent and self._fresh(incident.created_at, now):
+                return self._send(session, state, incident, words.CONFIRM, words.CONFIRM, now)
+            return 0
+        highest = max(reached)
+        if any(STEPS[i] in sent for i in range(highest, len(STEPS))):
+            return 0
+        if not self._fresh(reached[highest], now):
+            return 0
+        rule = STEPS[highest]
+        return self._send(session, state, incident, rule, rule, now)
+
+    # -- timers: delay notices and surveys
+
+    def process_due(self, session: Session, now: datetime) -> int:
+        return self._due_delays(session, now) + self._due_surveys(session, now)
+
+    def _ensure_timers(self, session: Session, incident: Incident) -> None:
+        if not self.config.delays:
+            return
+        have = set(
+            session.scalars(select(TextTimer.rule).where(TextTimer.incident_id == incident.id))
+        )
+        for minutes in self.config.delays:
+            rule = delay_rule(minutes)
+            if rule not in have:
+                session.add(
+                    TextTimer(
+                        id=stable_id("text_timer", f"{incident.id}:{rule}"),
+                        incident_id=incident.id,
+                        rule=rule,
+                        due_at=incident.created_at + timedelta(minutes=minutes),
+                        done_at=None,
+                        outcome="",
+                    )
+                )
+        session.flush()
+
+    @staticmethod
+    def _open_timers(session: Session, incident_id: uuid.UUID) -> list[TextTimer]:
+        return list(
+            session.scalars(
+                select(TextTimer).where(
+                    TextTimer.incident_id == incident_id, TextTimer.done_at.is_(None)
+                )
+            )
+        )
+
+    def _due_delays(self, session: Session, now: datetime) -> int:
+        due = session.execute(
+            select(TextTimer, TextingState)
+            .join(TextingState, TextingState.incident_id == TextTimer.incident_id)
+            .where(
+                TextTimer.done_at.is_(None),
+                TextTimer.due_at <= now,
+                TextingState.sender == self.config.workstation,
+            )
+            .order_by(TextTimer.due_at)
+        ).all()
+        count = 0
+        for timer, state in due:
+            incident = session.get(Incident, timer.incident_id)
+            if incident is None:
+                continue
+            later = any(
+                t.due_at > timer.due_at
+                for t, _ in due
+                if t.incident_id == timer.incident_id and t is not timer
+            )
+            kind = self.catalog.get(incident.type_code)
+            if (
+                incident.status == IncidentStatus.CLOSED
+                or self._arrived(session, incident.id)
+                or _blocked(session, state, kind, enabled=self.config.enabled)
+            ):
+                outcome = "cancelled"
+            elif later or not self._fresh(timer.due_at, now):
+                outcome = "skipped"  # a later notice is due too (the desk was off): send that
+            else:
+                count += self._send(session, state, incident, timer.rule, words.DELAY, now)
+                outcome = "sent"
+            timer.done_at, timer.outcome = now, outcome
+        return count
+
+    def _schedule_survey(
+        self, session: Session, state: TextingState, incident: Incident, now: datetime
+    ) -> None:
+        if self.config.survey_mode == "off" or not state.phone_e164:
+            return
+        if session.scalar(select(Survey.id).where(Survey.incident_id == incident.id)):
+            return  # one survey per incident
+        closed_at = incident.closed_at or now
+        session.add(
+            Survey(
+                id=stable_id("survey", str(incident.id)),
+                incident_id=incident.id,
+                phone_e164=state.phone_e164,
+                language=self._language(state),
+                state="scheduled",
+                due_at=closed_at + self.config.survey_delay,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        note_change(session, "texting", incident.id)
+
+    def _due_surveys(self, session: Session, now: datetime) -> int:
+        due = session.execute(
+            select(Survey, TextingState)
+            .join(TextingState, TextingState.incident_id == Survey.incident_id)
+            .where(
+                Survey.state == "scheduled",
+                Survey.due_at <= now,
+                TextingState.sender == self.config.workstation,
+            )
+            .order_by(Survey.due_at)
+        ).all()
+        count = 0
+        for survey, state in due:
+            incident = session.get(Incident, survey.incident_id)
+            if incident is None:
+                continue
+            kind = self.catalog.get(incident.type_code)
+            blocked = _blocked(session, state, kind, enabled=self.config.enabled)
+            if self.config.survey_mode == "off":
+                blocked = "Surveys are turned off."
+            if not blocked and now - survey.due_at > self.config.survey_window:
+                blocked = "Too late: the desk was off past the survey's window."
+            if blocked:
+                survey.state, survey.note = "cancelled", blocked[:200]
+            else:
+                survey.language = self._language(state)
+                count += self._send_survey(session, state, incident, survey, now)
+                survey.state, survey.sent_at = "sent", now
+            survey.updated_at = now
+            note_change(session, "texting", incident.id)
+        return count
+
+    # -- sending
+
+    def _language(self, state: TextingState) -> str:
+        return words.language_of(state.language, self.config.default_language)
+
+    def context(self, incident: Incident) -> words.TextContext:
+        kind = self.catalog.get(incident.type_code)
+        url = self.config.survey_url
+        return words.TextContext(
+            agency=self.config.agency,
+            number=incident.number,
+            type_code=incident.type_code,
+            discipline=kind.discipline if kind else Discipline.OTHER,
+            outcome=incident.disposition or "",
+            link=url.replace("{number}", incident.number) if url else "",
+        )
+
+    def _send(
+        self,
+        session: Session,
+        state: TextingState,
+        incident: Incident,
+        rule: str,
+        template: str,
+        now: datetime,
+    ) -> int:
+        assert state.phone_e164
+        body = self.templates.render(self._language(state), template, self.context(incident))
+        enqueue(
+            session,
+            to_e164=state.phone_e164,
+            body=body,
+            purpose=Purpose.STATUS,
+            key=status_key(incident.id, rule),
+            now=now,
+            from_e164=self.config.status_number or None,
+            incident_id=incident.id,
+        )
+        note_change(session, "texting", incident.id)
+        return 1
+
+    def _send_survey(
+        self,
+        session: Session,
+        state: TextingState,
+        incident: Incident,
+        survey: Survey,
+        now: datetime,
+    ) -> int:
+        mode = self.config.survey_mode
+        if mode in ("link", "both") and not self.config.survey_url:
+            mode = "reply"  # no form to link to: the reply survey still works
+        template = {
+            "reply": words.SURVEY_REPLY,
+            "link": words.SURVEY_LINK,
+            "both": words.SURVEY_BOTH,
+        }[mode]
+        body = self.templates.render(survey.language, template, self.context(incident))
+        assert state.phone_e164
+        enqueue(
+            session,
+            to_e164=survey.phone_e164,
+            body=body,
+            purpose=Purpose.SURVEY,
+            key=survey_key(incident.id),
+            now=now,
+            from_e164=self.config.status_number or None,
+            incident_id=incident.id,
+        )
+        return 1
+
+    # -- what happened so far
+
+    def _fresh(self, at: datetime | None, now: datetime) -> bool:
+        return at is not None and now - at <= self.config.stale_after
+
+    @staticmethod
+    def _sent_rules(session: Session, incident_id: uuid.UUID) -> set[str]:
+        prefix = status_key(incident_id, "")
+        keys = session.scalars(
+            select(SmsMessage.idempotency_key).where(
+                SmsMessage.incident_id == incident_id,
+                SmsMessage.idempotency_key.startswith(prefix, autoescape=True),
+            )
+        )
+        return {k[len(prefix) :] for k in keys}
+
+    @staticmethod
+    def _steps_reached(session: Session, incident_id: uuid.UUID) -> dict[int, datetime]:
+        """Step index -> when a unit first reached it, for this incident."""
+        reached: dict[int, datetime] = {}
+        rows = session.execute(
+            select(UnitStatusEvent.status, UnitStatusEvent.at).where(
+                UnitStatusEvent.incident_id == incident_id,
+                UnitStatusEvent.status.in_(list(_STEP_OF)),
+            )
+        )
+        for status, at in rows:
+            step = _STEP_OF[status]
+            if step not in reached or at < reached[step]:
+                reached[step] = at
+        return reached
+
+    @staticmethod
+    def _arrived(session: Session, incident_id: uuid.UUID) -> bool:
+        return (
+            session.scalar(
+                select(UnitStatusEvent.id)
+                .where(
+                    UnitStatusEvent.incident_id == incident_id,
+                    UnitStatusEvent.status.in_(ARRIVED),
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
+
+def _replace_blocked(found: IncidentTexting, reason: str) -> IncidentTexting:
+    from dataclasses import replace
+
+    return replace(found, blocked=reason)

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.agency import IncidentTypeCatalog
+from dispatch_desk.domain.calls import class_of_service_from_ali
 from dispatch_desk.domain.enums import PRIORITIES, IncidentStatus, LocationSource, Role
 from dispatch_desk.domain.intake import ValidEdit, ValidIntake
 from dispatch_desk.domain.location import Position
 from dispatch_desk.events import note_change
+from dispatch_desk.messaging.status_texts import open_texting
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, NotFound, RuleViolation
 from dispatch_desk.services.numbering import next_incident_number
@@ -325,7 +327,9 @@ class IncidentService:
             incident.location_source = LocationSource.MANUAL
         session.add(incident)
         session.flush()  # parents first: without relationship()s the ORM does not order inserts
-        self._add_call(session, actor, incident, intake, now)
+        call = self._add_call(session, actor, incident, intake, now)
+        # Whether and where the caller gets status texts is settled with the incident.
+        open_texting(session, actor, incident, intake, call, now)
         audit.record(
             session,
             actor,
@@ -369,7 +373,7 @@ class IncidentService:
 
     def _add_call(
         self, session: Session, actor: Actor, incident: Incident, intake: ValidIntake, now: datetime
-    ) -> None:
+    ) -> Call:
         caller = Caller(phone_e164=intake.callback_e164, name=intake.caller_name, created_at=now)
         session.add(caller)
         session.flush()
@@ -385,6 +389,7 @@ class IncidentService:
             taken_by=actor.user_id,
             workstation=actor.workstation,
             created_at=now,
+            class_of_service=intake.class_of_service or class_of_service_from_ali(intake.ali),
         )
         session.add(call)
         session.flush()
@@ -417,6 +422,7 @@ class IncidentService:
         )
         if intake.narrative:
             self._narrate(session, actor, incident, intake.narrative, now)
+        return call
 
     def _narrate(
         self, session: Session, actor: Actor, incident: Incident, text: str, now: datetime

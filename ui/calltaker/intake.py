@@ -258,6 +258,8 @@ class IntakeForm(QWidget):
             answered_at=self._answered_at,
             position=self.address_position(),
             carrier_position=self._carrier_position,
+            class_of_service=self._call.class_of_service if self._call else "",
+            language=self._call.language if self._call else "",
         )
 
     # -- the address against the agency's map
