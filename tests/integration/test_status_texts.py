@@ -39,6 +39,11 @@ def texts(core: DeskCore, phone: str = PHONE) -> list[tuple[str, str]]:
     return core.store.read_sync(read)
 
 
+async def drain(core: DeskCore) -> None:
+    while await core.outbox.run_once():
+        pass
+
+
 def rules(core: DeskCore, phone: str = PHONE) -> list[str]:
     return [rule for rule, _ in texts(core, phone)]
 
@@ -111,7 +116,7 @@ def test_the_spidr_sequence_for_a_burglary_report(core: DeskCore) -> None:
     )
     assert answered
 
-    assert texts(core) == [
+    expected = [
         (
             "confirm",
             f"Riverton 911: we received your burglary report, number {n}. "
@@ -140,6 +145,14 @@ def test_the_spidr_sequence_for_a_burglary_report(core: DeskCore) -> None:
             "survey_thanks",
             f"Riverton 911: thank you for your feedback on your burglary report {n}.",
         ),
+    ]
+    assert texts(core) == expected
+    # The outbox hands them to the (loopback) provider in the same order, once each.
+    asyncio.run(drain(core))
+    asyncio.run(drain(core))
+    loopback = core.sms.sent  # type: ignore[attr-defined]
+    assert [(m.to_e164, m.body) for m in loopback if m.to_e164 == PHONE] == [
+        (PHONE, body) for _, body in expected
     ]
     survey = core.store.read_sync(
         lambda s: s.scalar(select(Survey).where(Survey.incident_id == incident.id))
