@@ -59,6 +59,9 @@ class DeskApp(QObject):
         # load), and the embedded gateway starts with the first invite.
         self._live: LiveDesk | None = None
         self._start_sync()
+        # Status texts and surveys: judged as changes are stored (or pulled), and swept at once
+        # for what came due while the desk was off.
+        self.tasks.spawn(self.core.status_text_runner.start(), "status-texts")
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
@@ -280,6 +283,7 @@ class DeskApp(QObject):
         await self._close_main()
         if self._live is not None:
             await self._live.close()
+        await self.core.status_text_runner.stop()
         await self.tasks.shutdown()
         QApplication.instance().removeEventFilter(self.idle)
         self.core.close()

@@ -99,4 +99,6 @@ class DemoCallFeed:
             scenario_address=address,
             ali_position=ali_position,
             class_of_service=class_of_service,
+            # Now and then a caller who wants texts in Spanish.
+            language="es" if self._count % 6 == 5 else "",
         )
