@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Change kinds after which the incident's status-text line is read again.
-INCIDENT_TEXTING_KINDS = frozenset({"incident", "sms_message", "incident_texting"})
+INCIDENT_TEXTING_KINDS = frozenset({"incident", "sms_message", "texting"})
 
 
 class CallTakerTexting:
@@ -271,7 +271,7 @@ class CallTakerTexting:
             self.incident_bar.show_state(None, incident_open=False)
             return
         try:
-            state = await self.core.store.read(status_texts.texting_state, incident_id)
+            state = await self.core.store.read(self.core.status_texts.state, incident_id)
         except EXPECTED as exc:
             logger.warning("status-text state not read: %s", user_message(exc))
             return

@@ -51,6 +51,8 @@ def describe_texting(state: IncidentTexting | None) -> tuple[str, str]:
         by = f" by {state.suppressed_by}" if state.suppressed_by else ""
         why = f": {state.suppressed_reason}" if state.suppressed_reason else ""
         return f"Status texts suppressed{by}{why}.{sent_part}", "off"
+    if state.blocked:
+        return f"No status texts — {state.blocked.rstrip('.')}.{sent_part}", "off"
     if state.sensitive:
         return f"No status texts: sensitive call type.{sent_part}", "off"
     if not state.phone_e164:
@@ -62,9 +64,9 @@ def describe_texting(state: IncidentTexting | None) -> tuple[str, str]:
         )
     if state.in_progress:
         return f"No status texts while in progress.{sent_part}", "off"
+    language = f", {state.language.upper()}" if state.language else ""
     return (
-        f"Status texts to {phone_label(state.phone_e164)} (mobile, "
-        f"{state.language.upper()}).{sent_part}",
+        f"Status texts to {phone_label(state.phone_e164)} (mobile{language}).{sent_part}",
         "failed" if failed else "on",
     )
 
