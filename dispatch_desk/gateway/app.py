@@ -24,6 +24,7 @@ from aiohttp.abc import AbstractAccessLogger
 from dispatch_desk.gateway import pages
 from dispatch_desk.gateway.ratelimit import RateLimiter
 from dispatch_desk.gateway.registry import Invite, Refusal, Registry
+from dispatch_desk.gateway.twilio_hooks import INBOUND_PATH, STATUS_PATH, TextHooks, TextingConfig
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ class GatewayConfig:
     startup_grace_s: float = 10.0
     # Embedded: the one desk there is has registered, so the grace ends at once.
     single_desk: bool = False
+    # Twilio's webhooks (incoming texts, delivery statuses); None: not taken here.
+    texting: TextingConfig | None = None
 
 
 def ice_servers(urls: str, username: str = "", credential: str = "") -> tuple[dict[str, Any], ...]:
@@ -113,6 +116,7 @@ class Gateway:
         self.spool.mkdir(parents=True, exist_ok=True)
         self.phones = Phones(self)
         self.desks = DeskLinks(self)
+        self.texts = TextHooks(self)
         self.app = self._make_app()
 
     def _make_app(self) -> web.Application:
@@ -128,6 +132,12 @@ class Gateway:
         app.router.add_post("/s/{token}/upload", self.phones.upload)
         app.router.add_get("/desk", self.desks.websocket)
         app.router.add_get("/desk/uploads/{upload_id}", self.desks.fetch_upload)
+        app.router.add_post(INBOUND_PATH, self.texts.inbound)
+        app.router.add_post(STATUS_PATH, self.texts.status)
+        from dispatch_desk.gateway.phone_sim import add_routes as add_phone_sim
+
+        add_phone_sim(app, self)
+        app.on_startup.append(self._on_startup)
         app.on_shutdown.append(self._on_shutdown)
         return app
 
@@ -152,9 +162,14 @@ class Gateway:
             raise response
         return response
 
+    async def _on_startup(self, _app: web.Application) -> None:
+        if self.config.texting is not None:
+            self.texts.configure(self.config.texting)
+
     async def _on_shutdown(self, _app: web.Application) -> None:
         await self.phones.close_all()
         await self.desks.close_all()
+        await self.texts.close()
 
     def cleanup(self) -> None:
         if self._own_spool:

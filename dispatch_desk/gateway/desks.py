@@ -33,6 +33,7 @@ class DeskLinks:
         self.sockets: dict[str, web.WebSocketResponse] = {}
         self.queues: dict[str, asyncio.Queue[dict[str, Any]]] = {}
         self.registered: set[str] = set()  # desks that have registered since the start
+        self.text_desks: set[str] = set()  # desks taking incoming texts on their current link
 
     def connected(self) -> list[str]:
         return sorted(d for d, ws in self.sockets.items() if not ws.closed)
@@ -109,11 +110,35 @@ class DeskLinks:
                     await writer
             if self.sockets.get(desk) is ws:
                 del self.sockets[desk]
+                self.text_desks.discard(desk)
             logger.info("desk %s disconnected", desk)
         return ws
 
+    async def send_texts(self, entries: list[dict[str, Any]]) -> bool:
+        """Hand incoming texts to one desk that takes them; False when none is connected."""
+        for desk in sorted(self.text_desks):
+            ws = self.sockets.get(desk)
+            if ws is None or ws.closed:
+                continue
+            try:
+                await ws.send_str(protocol.encode({"t": "texts", "entries": entries}))
+            except (ConnectionError, RuntimeError):
+                continue
+            return True
+        return False
+
     async def _from_desk(self, desk: str, data: dict[str, Any]) -> None:
         kind = data["t"]
+        if kind == "texts-ready":
+            self.text_desks.add(desk)
+            self.gw.texts.wake()
+            return
+        if kind == "texts-ack":
+            ids = data.get("ids")
+            if isinstance(ids, list):
+                good = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+                await self.gw.texts.acked(good)
+            return
         if kind == "register":
             await self._register(desk, data.get("invites"))
             return

@@ -19,6 +19,7 @@ import secrets
 import ssl
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -117,6 +118,8 @@ class LiveSessions:
         self._started = False
         self._closed = False
         self.ice_servers: list[dict[str, Any]] = []
+        # Incoming texts a central gateway hands on over the desk link (set by texting).
+        self.on_texts: Callable[[dict[str, Any]], Awaitable[None]] | None = None
 
     # -- life cycle
 
@@ -415,6 +418,10 @@ class LiveSessions:
 
     async def _on_message(self, data: dict[str, Any]) -> None:
         kind = data["t"]
+        if kind == "texts":
+            if self.on_texts is not None:
+                await self.on_texts(data)
+            return
         try:
             session_id = uuid.UUID(str(data.get("id", "")))
         except ValueError:

@@ -8,6 +8,7 @@ Twilio. Either raises :class:`SmsError`, which says whether trying again later c
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,6 +65,8 @@ class LoopbackSms:
         self._lock = threading.Lock()
         self._sent: list[SentSms] = []
         self._ids = itertools.count(1)
+        # Unique across restarts too: the store keeps provider sids unique.
+        self._prefix = secrets.token_hex(6)
 
     async def send(
         self,
@@ -74,7 +77,7 @@ class LoopbackSms:
         status_callback: str | None = None,
     ) -> str:
         with self._lock:
-            sid = f"LB{next(self._ids):08d}"
+            sid = f"LB{self._prefix}{next(self._ids):08d}"
             self._sent.append(SentSms(sid, to_e164, body, datetime.now(UTC), from_e164 or ""))
         return sid
 

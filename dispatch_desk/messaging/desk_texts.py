@@ -1,0 +1,199 @@
+"""The desk's side of texting: it takes what the gateway's webhooks kept, stores it, and runs
+the outbox.
+
+Incoming entries come in batches: from the embedded gateway directly (``attach``), or over the
+desk link from a central gateway (``texts`` messages, acknowledged with ``texts-ack`` once stored).
+A batch is one transaction; should one entry in it be refused, each is stored on its own so the
+others are not held back, and the refused one stays at the gateway to be tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from dispatch_desk.alerts.model import Phrase
+from dispatch_desk.messaging import inbound
+from dispatch_desk.messaging.providers import auth_token, webhook_base
+from dispatch_desk.messaging.sms import LoopbackSms
+from dispatch_desk.waits import settle
+
+if TYPE_CHECKING:
+    from dispatch_desk.desk import DeskCore
+    from dispatch_desk.gateway.app import Gateway
+
+logger = logging.getLogger(__name__)
+
+LOOPBACK_ACCOUNT = "AC" + "0" * 32  # the loopback provider's stand-in account
+
+
+@dataclass(frozen=True)
+class WireEntry:
+    id: int
+    kind: str
+    params: dict[str, str]
+
+
+def _entries(raw: list[Any]) -> list[WireEntry]:
+    entries = []
+    for item in raw:
+        if isinstance(item, dict):
+            item_id, kind, params = item.get("id"), item.get("kind"), item.get("params")
+        else:  # the gateway's own Entry
+            item_id, kind, params = item.id, item.kind, item.params
+        if isinstance(item_id, int) and kind in ("sms", "status") and isinstance(params, dict):
+            entries.append(WireEntry(item_id, kind, {str(k): str(v) for k, v in params.items()}))
+    return entries
+
+
+def _clean(text: str) -> str:
+    # Kept exactly as sent, except NUL, which PostgreSQL (the central database) cannot store.
+    return text.replace("\x00", "\ufffd")
+
+
+class DeskTexts:
+    def __init__(self, core: DeskCore) -> None:
+        self.core = core
+        self.settings = core.settings.texting
+        self._detach: Any = None
+        self._live: Any = None
+        self._announcer: asyncio.Task[None] | None = None
+        self.stored = 0
+
+    # -- life
+
+    async def start(self, live: Any = None) -> None:
+        """Start the outbox; with live sessions, make their gateway take Twilio's webhooks."""
+        await self.core.outbox.start()
+        if live is None:
+            return
+        await live.start()
+        self._live = live
+        live.on_texts = self.on_link_message
+        if live.server is not None:
+            self.serve_on(live.server.gateway)
+        else:  # a central gateway: say so on every connection
+            self._announcer = asyncio.ensure_future(self._announce(live))
+
+    def serve_on(self, gateway: Gateway) -> None:
+        """The embedded gateway takes the webhooks and hands them straight to this desk."""
+        from dispatch_desk.gateway.twilio_hooks import TextingConfig
+
+        core = self.core
+        loopback = isinstance(core.sms, LoopbackSms)
+        config = TextingConfig(
+            auth_token=secrets.token_hex(16) if loopback else auth_token(self.settings),
+            account_sid=LOOPBACK_ACCOUNT if loopback else self.settings.account_sid,
+            inbox_path=core.paths.data_dir / "gateway-texts.sqlite3",
+            public_url="" if loopback else webhook_base(core.settings),
+            text911_number=self.settings.text911_number,
+            status_number=self.settings.status_number,
+        )
+        if gateway.texts.config is None:
+            gateway.texts.configure(config)
+        self._detach = gateway.texts.attach(self.take)
+        if loopback:
+            gateway.phone_sim.enable(core.sms)
+
+    async def _announce(self, live: Any) -> None:
+        was_online = False
+        while True:
+            online = live.link is not None and live.link.online
+            if online and not was_online:
+                await live.send({"t": "texts-ready"})
+            was_online = online
+            await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        if self._detach is not None:
+            self._detach()
+        if self._announcer is not None:
+            self._announcer.cancel()
+            await settle([self._announcer], 1.0)
+        await self.core.outbox.stop()
+
+    async def on_link_message(self, data: dict[str, Any]) -> None:
+        """A ``texts`` message from a central gateway: store, then acknowledge."""
+        raw = data.get("entries")
+        if not isinstance(raw, list):
+            return
+        stored = await self.take(raw)
+        if self._live is not None:
+            await self._live.send({"t": "texts-ack", "ids": stored})
+
+    # -- storing
+
+    async def take(self, raw: list[Any]) -> list[int]:
+        """Store a batch of webhook entries; the ids stored (or already stored)."""
+        entries = _entries(raw)
+        if not entries:
+            return []
+        now = self.core.clock()
+        try:
+            results = await self.core.store.write(self._process, entries, now)
+        except Exception as exc:
+            logger.warning("storing %d texts at once failed (%s); one by one", len(entries), exc)
+            results = []
+            for entry in entries:
+                try:
+                    results += await self.core.store.write(self._process, [entry], now)
+                except Exception as one:
+                    logger.warning("incoming %s %s not stored: %s", entry.kind, entry.id, one)
+        stored = [entry_id for entry_id, _ in results]
+        self.stored += len(stored)
+        for _, outcome in results:
+            if isinstance(outcome, inbound.StatusApplied) and outcome.failed:
+                self._alert(outcome)
+        if any(isinstance(o, inbound.Received) and o.reply_id for _, o in results):
+            self.core.outbox.wake()
+        return stored
+
+    def _process(
+        self, session: Session, entries: list[WireEntry], now: datetime
+    ) -> list[tuple[int, Any]]:
+        out: list[tuple[int, Any]] = []
+        for entry in entries:
+            p = entry.params
+            if entry.kind == "sms":
+                text = inbound.InboundText(
+                    sid=p["MessageSid"],
+                    from_e164=_clean(p.get("From", "")),
+                    to_e164=_clean(p.get("To", "")),
+                    body=_clean(p.get("Body", "")),
+                    media_count=int(p.get("NumMedia", "0") or 0),
+                )
+                outcome: Any = inbound.receive(
+                    session,
+                    text,
+                    now=now,
+                    text911_number=self.settings.text911_number,
+                    status_number=self.settings.status_number,
+                    conversations=self.core.conversations,
+                    agency=self.core.profile.name,
+                )
+            else:
+                outcome = inbound.apply_status(
+                    session,
+                    sid=p["MessageSid"],
+                    status=p.get("MessageStatus", ""),
+                    error_code=p.get("ErrorCode", ""),
+                    now=now,
+                )
+            out.append((entry.id, outcome))
+        return out
+
+    def _alert(self, outcome: inbound.StatusApplied) -> None:
+        self.core.alerts.raise_alert(
+            "text.failed",
+            f"Text to {outcome.to_e164} not delivered: {outcome.error}",
+            phrase=Phrase("text", {"text": "A text to a caller was not delivered"}),
+            incident_id=outcome.incident_id,
+            key=str(outcome.message_id),
+            source="texting",
+        )
