@@ -23,6 +23,7 @@ from dispatch_desk.domain.agency import (
     load_profile,
 )
 from dispatch_desk.events import Change, ChangeBus
+from dispatch_desk.messaging.desk_texts import DeskTexts
 from dispatch_desk.messaging.outbox import OutboxRunner
 from dispatch_desk.messaging.providers import make_sender, status_callback_url
 from dispatch_desk.messaging.sms import SmsSender
@@ -109,6 +110,8 @@ class DeskCore:
             alerts=self.alerts,
             status_callback_url=status_callback_url(settings),
         )
+        # Incoming texts from the gateway's webhooks, and the outbox's life (DeskTexts.start).
+        self.texts = DeskTexts(self)
         # The texting rules: status texts and surveys (their runner starts with the app) and
         # text-to-911 conversations, whose new arrivals raise an alert once stored.
         try:

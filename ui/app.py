@@ -62,6 +62,8 @@ class DeskApp(QObject):
         # Status texts and surveys: judged as changes are stored (or pulled), and swept at once
         # for what came due while the desk was off.
         self.tasks.spawn(self.core.status_text_runner.start(), "status-texts")
+        # The outbox sends from start-up; incoming texts come once the gateway is up (ready).
+        self.tasks.spawn(self.core.texts.start(), "outbox")
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
@@ -166,6 +168,8 @@ class DeskApp(QObject):
         await asyncio.to_thread(importlib.import_module, "dispatch_desk.live.sessions")
         if self.window is window and self.actor is not None:
             self.live.signed_in(self.actor)
+            # Twilio's webhooks and the phone simulator ride on this desk's gateway.
+            self.tasks.spawn(self.core.texts.start(self.live.sessions), "texting")
 
     async def _feed_demo_calls(self, window: CallTakerWindow) -> None:
         geo = await self.core.geo()
@@ -281,6 +285,7 @@ class DeskApp(QObject):
             self.layouts.save("login", self.login)
             self.login.close()
         await self._close_main()
+        await self.core.texts.stop()  # before the gateway it may be starting goes
         if self._live is not None:
             await self._live.close()
         await self.core.status_text_runner.stop()

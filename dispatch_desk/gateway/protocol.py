@@ -14,6 +14,8 @@ Gateway -> desk: registered {count}, opened {id, device_hash}, presence {id, onl
     consent {id, accept}, signal {id, data}, chat {id, msg_id, text, at}, gps {id, ...},
     dark {id, on}, end {id}, delivered {id, msg_id}, upload {id, upload_id, ...},
     refused {id, reason}, media {id, state}
+Texting (see gateway.twilio_hooks): desk -> gateway texts-ready {}, texts-ack {ids};
+    gateway -> desk texts {entries: [{id, kind: sms|status, params, at}]}
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ class LiveSessions:
         return self._started
 
     async def start(self) -> None:
-        if self._started:
+        if self._started or self._closed:  # closed: a late caller must not start it again
             return
         self._started = True
         settings = self.settings

@@ -63,6 +63,8 @@ class DeskTexts:
         self.settings = core.settings.texting
         self._detach: Any = None
         self._live: Any = None
+        self._stopped = False
+        self._starting: asyncio.Future[None] | None = None
         self._announcer: asyncio.Task[None] | None = None
         self.stored = 0
 
@@ -70,11 +72,16 @@ class DeskTexts:
 
     async def start(self, live: Any = None) -> None:
         """Start the outbox; with live sessions, make their gateway take Twilio's webhooks."""
-        await self.core.outbox.start()
-        if live is None:
+        if self._stopped:
             return
-        await live.start()
+        await self.core.outbox.start()
+        if live is None or self._live is not None:
+            return
         self._live = live
+        self._starting = asyncio.ensure_future(live.start())
+        await self._starting
+        if self._stopped:
+            return
         live.on_texts = self.on_link_message
         if live.server is not None:
             self.serve_on(live.server.gateway)
@@ -111,12 +118,18 @@ class DeskTexts:
             await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
+        self._stopped = True
+        if self._starting is not None:  # let the gateway finish starting, so it can be closed
+            await settle([self._starting], 3.0)
         if self._detach is not None:
             self._detach()
         if self._announcer is not None:
             self._announcer.cancel()
             await settle([self._announcer], 1.0)
         await self.core.outbox.stop()
+        close = getattr(self.core.sms, "close", None)
+        if close is not None:  # Twilio's HTTP session
+            await close()
 
     async def on_link_message(self, data: dict[str, Any]) -> None:
         """A ``texts`` message from a central gateway: store, then acknowledge."""

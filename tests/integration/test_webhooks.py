@@ -511,3 +511,52 @@ _BURST = textwrap.dedent(
     print(json.dumps({"statuses": statuses, "seconds": time.perf_counter() - started}))
     """
 )
+
+
+# -- a central gateway: texts wait for a desk, then go over the desk link
+
+
+def test_texts_wait_at_a_central_gateway_and_reach_a_desk_over_its_link(tmp_path: Path) -> None:
+    from dispatch_desk.live.sessions import LiveSessions
+
+    async def main() -> None:
+        gateway = Gateway(
+            GatewayConfig(assets_dir=ASSETS, desk_secret="link-secret", texting=_config(tmp_path))
+        )
+        async with TestClient(TestServer(gateway.app)) as client:
+            try:
+                # Texts arrive while no desk is connected: kept.
+                for i in range(5):
+                    assert (
+                        await _post(client, _sms(sid=f"SM{i:032x}", body=f"t{i}"))
+                    ).status == 200
+                assert gateway.texts.inbox is not None and len(gateway.texts.inbox) == 5
+                core = make_core(
+                    tmp_path / "desk",
+                    gateway__url=str(client.make_url("/desk")).replace("http", "ws"),
+                    gateway__desk_secret="link-secret",
+                    gateway__public_url="https://gw.example.org",
+                    texting__text911_number=N911,
+                    texting__status_number=NSTATUS,
+                )
+                live = LiveSessions(core, core.sms, record=False)
+                texts = DeskTexts(core)
+                try:
+                    await texts.start(live)
+                    await _until(lambda: _drained(gateway), 20)
+                    assert sorted(r.body for r in await _rows(core)) == [f"t{i}" for i in range(5)]
+                    # And one that comes while the desk is connected.
+                    assert (
+                        await _post(client, _sms(sid="SM" + "f0" * 16, body="now"))
+                    ).status == 200
+                    await _until(lambda: _drained(gateway), 20)
+                    assert await _count(core) == 6
+                    assert gateway.desks.text_desks == {core.workstation}
+                finally:
+                    await texts.stop()
+                    await live.close()
+                    core.close()
+            finally:
+                gateway.cleanup()
+
+    asyncio.run(main())
