@@ -4,6 +4,7 @@
 
 Reads the [gateway] settings (bind_host, bind_port, public_url, cert_file, key_file,
 ice_servers, desk_secret, limits). The desk secret is required: every desk must present it.
+With [texting] provider = twilio it also takes Twilio's webhooks (/twilio/sms, /twilio/status).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import sys
@@ -70,8 +72,30 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"dispatch-desk-gateway: certificate: {exc}", file=sys.stderr)
         return 2
+    config = config_from_settings(gw, paths.resources_dir / "citizen")
+    if settings.texting.provider == "twilio":
+        # Twilio's webhooks land here and wait in a durable inbox until a desk has them.
+        from dispatch_desk.gateway.twilio_hooks import TextingConfig
+        from dispatch_desk.messaging.providers import auth_token, webhook_base
+
+        try:
+            token = auth_token(settings.texting)
+        except SettingsError as exc:
+            print(f"dispatch-desk-gateway: settings: {exc}", file=sys.stderr)
+            return 2
+        config = dataclasses.replace(
+            config,
+            texting=TextingConfig(
+                auth_token=token,
+                account_sid=settings.texting.account_sid,
+                inbox_path=paths.data_dir / "gateway-texts.sqlite3",
+                public_url=webhook_base(settings),
+                text911_number=settings.texting.text911_number,
+                status_number=settings.texting.status_number,
+            ),
+        )
     server = GatewayServer(
-        config_from_settings(gw, paths.resources_dir / "citizen"),
+        config,
         host=gw.bind_host,
         port=gw.bind_port or 8443,
         ssl_context=context,
