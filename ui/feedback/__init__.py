@@ -1,0 +1,1 @@
+"""The supervisors' views: the survey feedback from callers, its charts and its export."""
