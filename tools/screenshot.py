@@ -1,9 +1,13 @@
 """Screenshot of the call-taker window with demo data, for the README and for review.
 
     xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py docs/calltaker.png [docs/map.png]
+    xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py --texting docs/texting.png \
+        --feedback docs/feedback.png
 
 It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
-part of it, and saves a picture of the window as it is on the (virtual) screen.
+part of it, and saves a picture of the window as it is on the (virtual) screen. With --texting:
+a text-to-911 conversation taken and answered, another waiting; with --feedback: the
+supervisors' feedback view over ten weeks of surveys made by the real rules.
 """
 
 from __future__ import annotations
@@ -93,10 +97,27 @@ async def shoot_map(desk: DeskApp, window: CallTakerWindow, target: Path) -> Non
 
 
 def main() -> int:
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/calltaker.png")
-    map_target = Path(sys.argv[2]) if len(sys.argv) > 2 else None
-    target.parent.mkdir(parents=True, exist_ok=True)
+    args = sys.argv[1:]
+    extra: dict[str, Path] = {}
+    for flag in ("--texting", "--feedback"):
+        if flag in args:
+            at = args.index(flag)
+            extra[flag] = Path(args[at + 1])
+            del args[at : at + 2]
     QApplication(sys.argv[:1]).setQuitOnLastWindowClosed(False)
+    if extra:
+        from screenshot_texts import shoot_feedback, shoot_texting  # beside this file
+
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            if "--texting" in extra:
+                runner.run(shoot_texting(extra["--texting"]))
+            if "--feedback" in extra:
+                runner.run(shoot_feedback(extra["--feedback"]))
+        if not args:
+            return 0
+    target = Path(args[0] if args else "docs/calltaker.png")
+    map_target = Path(args[1]) if len(args) > 1 else None
+    target.parent.mkdir(parents=True, exist_ok=True)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         runner.run(shoot(target, map_target))
     return 0

@@ -86,6 +86,9 @@ def weekly_chart(weeks: Sequence[Tally]) -> QChart:
     chart.addSeries(line)
     weeks_axis = QBarCategoryAxis()
     weeks_axis.append([w.label for w in weeks] or ["—"])
+    weeks_axis.setTruncateLabels(False)  # a week's date stays whole, slanted when crowded
+    if len(weeks) > 8:
+        weeks_axis.setLabelsAngle(-50)
     percent = QValueAxis()
     percent.setRange(0, 100)
     percent.setTickCount(6)

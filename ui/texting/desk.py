@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QVBoxLayout
+from PySide6.QtWidgets import QDockWidget, QVBoxLayout
 
 from dispatch_desk.desk import profile_path
 from dispatch_desk.domain.calls import IncomingCall
@@ -52,13 +52,7 @@ class CallTakerTexting:
         self.panel = TextingPanel(self.core, window.actor, presets, window.spawn)
         self.dock = QDockWidget("Texts", window)
         self.dock.setObjectName("textsDock")
-        # In a scroll area: squeezed on a small screen, the panel scrolls rather than forcing
-        # the whole window wider than the screen.
-        holder = QScrollArea(objectName="textsScroll")
-        holder.setWidgetResizable(True)
-        holder.setFrameShape(QFrame.Shape.NoFrame)
-        holder.setWidget(self.panel)
-        self.dock.setWidget(holder)
+        self.dock.setWidget(self.panel)
         self.dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -176,6 +170,13 @@ class CallTakerTexting:
         busy = busy or not panel.number.isHidden()
         if busy and not self.dock.isVisible():
             self.dock.show()
+            if not self.dock.isFloating():  # the thread needs the height more than the queue
+                height = self.window.queue_dock.height() + self.dock.height()
+                self.window.resizeDocks(
+                    [self.window.queue_dock, self.dock],
+                    [int(height * 0.36), int(height * 0.64)],
+                    Qt.Orientation.Vertical,
+                )
         elif not busy and self.dock.isVisible() and not self.dock.isFloating():
             self.dock.hide()
 
