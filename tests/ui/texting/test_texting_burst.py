@@ -26,9 +26,7 @@ TEXTS = 1000
 
 
 @pytest.mark.slow
-def test_a_thousand_texts_at_once_all_stored_ui_responsive(
-    qtbot: QtBot, make_desk: Make
-) -> None:
+def test_a_thousand_texts_at_once_all_stored_ui_responsive(qtbot: QtBot, make_desk: Make) -> None:
     desk = make_desk()
     core = desk.core
     window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
