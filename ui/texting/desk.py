@@ -66,8 +66,9 @@ class CallTakerTexting:
 
         self.waiting_bar = WaitingTextsBar()
         self.incident_bar = IncidentTextingBar()
-        column = window.centralWidget().layout()
-        assert isinstance(column, QVBoxLayout)
+        central = window.centralWidget()
+        column = central.layout() if central is not None else None
+        assert isinstance(column, QVBoxLayout), "the call-taker window's column of widgets"
         at = column.indexOf(window.incoming) + 1
         column.insertWidget(at, self.waiting_bar)
         column.insertWidget(at + 1, self.incident_bar)

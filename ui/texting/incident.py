@@ -140,6 +140,9 @@ class IncidentTextingBar(QWidget):
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Escape
         ):
-            self.reason.hide()
+            self._on_reason_escaped()
             return True
         return False
+
+    def _on_reason_escaped(self) -> None:
+        self.reason.hide()

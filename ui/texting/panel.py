@@ -111,7 +111,7 @@ class TextingPanel(QWidget):
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.thread_model = ThreadModel()
-        self.thread = ThreadView(self.thread_model)
+        self.thread_view = ThreadView(self.thread_model)
         self.composer = Composer(presets)
         self.number = QLineEdit(objectName="textNumber")
         self.number.setPlaceholderText("number to text, e.g. (617) 555-0123 — Enter starts, Esc")
@@ -139,7 +139,7 @@ class TextingPanel(QWidget):
         column.addLayout(actions)
         column.addWidget(self.subheader)
         column.addWidget(self.banner)
-        column.addWidget(self.thread, 1)
+        column.addWidget(self.thread_view, 1)
         column.addWidget(self.composer)
 
         self.list.chosen.connect(self._on_chosen)
@@ -364,7 +364,7 @@ class TextingPanel(QWidget):
             if self.composer.text().strip() == body:
                 self.composer.set_text("")
             self.thread_model.upsert(message)
-            self.thread.scrollToBottom()
+            self.thread_view.scrollToBottom()
             self.show_banner("", "")
         elif self.drafts.get(conversation_id, "").strip() == body:
             self.drafts.pop(conversation_id, None)
@@ -459,10 +459,13 @@ class TextingPanel(QWidget):
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Escape
         ):
-            self.number.hide()
-            self.composer.edit.setFocus()
+            self._on_number_escaped()
             return True
         return False
+
+    def _on_number_escaped(self) -> None:
+        self.number.hide()
+        self.composer.edit.setFocus()
 
     def shutdown(self) -> None:
         """Stop listening (the window is closing); tasks belong to the window's owner."""

@@ -58,7 +58,11 @@ def status_line(message: TextMessageView) -> tuple[str, str]:
     """The footer of an outgoing bubble and its colour, e.g. ("✗ failed: 30003 …", red)."""
     text, colour = STATUS_MARKS.get(message.status, (message.status, MUTED))
     if message.error and message.status in ("failed", "undelivered", "unknown"):
-        text = f"{text}: {message.error}"
+        mark, _, words = text.partition(" ")
+        if message.error.casefold().startswith(words.casefold()):
+            text = f"{mark} {message.error}"  # "✗ Not delivered: ...", not said twice
+        else:
+            text = f"{text}: {message.error}"
     return text, colour
 
 

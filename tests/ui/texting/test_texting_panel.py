@@ -12,8 +12,9 @@ from pytestqt.qtbot import QtBot
 from dispatch_desk.services import audit
 from tests.helpers.core import actor_for, create_incident
 from tests.ui.conftest import Make, keys, press, sign_in
-from tests.ui.texting.helpers import text_in
+from tests.ui.texting.helpers import delivery, text_in
 from ui.calltaker.window import CallTakerWindow
+from ui.texting.thread import ERROR_TEXT, status_line
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -181,6 +182,28 @@ def test_emoji_media_right_to_left_and_10_kb_texts_arrive_whole(
     assert any("2 pictures" in n for n in media.notices)
     assert rtl.body == "مرحبا، أين أنت؟"
     assert long_one.body == long_text  # all 10,000 characters, as sent
-    panel.thread.scrollToBottom()
-    qtbot.waitUntil(lambda: panel.thread.visualRect(panel.thread_model.index(3)).height() > 0)
-    panel.thread.grab()  # painted without a warning
+    panel.thread_view.scrollToBottom()
+    qtbot.waitUntil(lambda: panel.thread_view.visualRect(panel.thread_model.index(3)).height() > 0)
+    panel.thread_view.grab()  # painted without a warning
+
+
+def test_a_text_the_carrier_could_not_deliver_says_why(qtbot: QtBot, make_desk: Make) -> None:
+    desk = make_desk()
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    panel = window.texting.panel
+    _take(qtbot, window, "+16175550341", "help")
+    panel.composer.edit.setFocus()
+    keys(qtbot, "Are you safe to talk?")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(panel.thread_model.messages()) == 2)
+    task = asyncio.ensure_future(desk.core.outbox.run_once())
+    qtbot.waitUntil(task.done)
+    sent = desk.core.sms.last_to("+16175550341")  # type: ignore[attr-defined]
+    assert sent is not None and sent.body == "Are you safe to talk?"
+    delivery(desk.core, sent.sid, "undelivered", "30003")
+    qtbot.waitUntil(lambda: panel.thread_model.messages()[-1].status == "undelivered")
+    message = panel.thread_model.messages()[-1]
+    line, colour = status_line(message)
+    assert line.startswith("✗ ") and "30003" in line and "out of reach" in line
+    assert colour == ERROR_TEXT
+    panel.thread_view.grab()

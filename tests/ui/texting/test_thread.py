@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pytestqt.qtbot import QtBot
 
 from dispatch_desk.services.conversations import TextMessageView
-from ui.texting.thread import ThreadModel, ThreadView, is_rtl, status_line
+from ui.texting.thread import ERROR_TEXT, ThreadModel, ThreadView, is_rtl, status_line
 
 T0 = datetime(2026, 3, 14, 15, 0, tzinfo=UTC)
 
@@ -48,6 +48,9 @@ def test_status_lines_say_where_each_text_stands() -> None:
     assert status_line(replace(out, status="undelivered", error="30005"))[0] == (
         "✗ not delivered: 30005"
     )
+    # The transport's own wording already says it: not said twice.
+    said = "Not delivered: the phone is off or out of reach (error 30003)"
+    assert status_line(replace(out, status="undelivered", error=said)) == (f"✗ {said}", ERROR_TEXT)
 
 
 def test_right_to_left_detection() -> None:
