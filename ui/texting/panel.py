@@ -293,6 +293,10 @@ class TextingPanel(QWidget):
         except EXPECTED as exc:
             self._refuse(f"Not taken. {user_message(exc)}")
             return None
+        # Its "Text to 911" alert has been acted on: taken is seen.
+        for alert in self.core.alerts.unacknowledged():
+            if alert.kind == "text.inbound" and alert.key == str(summary.id):
+                self.core.alerts.acknowledge(alert.id, self.actor.display_name)
         return await self.open(summary.id)
 
     async def take_next(self) -> ConversationSummary | None:

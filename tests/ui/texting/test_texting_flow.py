@@ -61,6 +61,8 @@ def test_a_text_waits_is_taken_answered_with_a_preset_and_attached(
     assert window.form.callback.text() == "(617) 555-0123"
     assert window.form.draft().callback_number == "(617) 555-0123"
     qtbot.waitUntil(lambda: not texting.waiting_bar.isVisible())
+    taken = core.alerts.get(alerts[0].id)
+    assert taken is not None and taken.acknowledged_by == "Casey Morgan"  # taken is seen
     assert [m.body for m in panel.thread_model.messages()] == [
         "Someone broke in, I am hiding in the closet"
     ]
