@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ class WireEntry:
     id: int
     kind: str
     params: dict[str, str]
+    at: float  # when the gateway took it (wall clock, seconds)
 
 
 def _entries(raw: list[Any]) -> list[WireEntry]:
@@ -45,10 +47,13 @@ def _entries(raw: list[Any]) -> list[WireEntry]:
     for item in raw:
         if isinstance(item, dict):
             item_id, kind, params = item.get("id"), item.get("kind"), item.get("params")
+            at = item.get("at")
         else:  # the gateway's own Entry
-            item_id, kind, params = item.id, item.kind, item.params
+            item_id, kind, params, at = item.id, item.kind, item.params, item.received
         if isinstance(item_id, int) and kind in ("sms", "status") and isinstance(params, dict):
-            entries.append(WireEntry(item_id, kind, {str(k): str(v) for k, v in params.items()}))
+            when = float(at) if isinstance(at, int | float) else time.time()
+            params = {str(k): str(v) for k, v in params.items()}
+            entries.append(WireEntry(item_id, kind, params, when))
     return entries
 
 
@@ -64,6 +69,7 @@ class DeskTexts:
         self._detach: Any = None
         self._live: Any = None
         self._stopped = False
+        self.hold_status_s = 30.0
         self._starting: asyncio.Future[None] | None = None
         self._announcer: asyncio.Task[None] | None = None
         self.stored = 0
@@ -158,7 +164,18 @@ class DeskTexts:
                     results += await self.core.store.write(self._process, [entry], now)
                 except Exception as one:
                     logger.warning("incoming %s %s not stored: %s", entry.kind, entry.id, one)
-        stored = [entry_id for entry_id, _ in results]
+        # A status for a sid not yet ours may have overtaken the send's own answer: it stays at
+        # the gateway a little while and is tried again, rather than being dropped.
+        wall = time.time()
+        by_id = {entry.id: entry for entry in entries}
+        held = {
+            entry_id
+            for entry_id, outcome in results
+            if by_id[entry_id].kind == "status"
+            and outcome is None
+            and wall - by_id[entry_id].at < self.hold_status_s
+        }
+        stored = [entry_id for entry_id, _ in results if entry_id not in held]
         self.stored += len(stored)
         for _, outcome in results:
             if isinstance(outcome, inbound.StatusApplied) and outcome.failed:
