@@ -162,6 +162,11 @@ class TextHooks:
                 max_size=config.max_form_bytes, actual_size=request.content_length or 0
             )
         raw = await request.read()
+        if len(raw) > config.max_form_bytes:  # sent without a length
+            self.refused["form"] += 1
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=config.max_form_bytes, actual_size=len(raw)
+            )
         try:
             form = read_form(raw, request.content_type)
         except BadForm as exc:

@@ -6,8 +6,9 @@ Each attempt is two short transactions around the provider call: the row is mark
 looked up at the provider and takes the sid found there, or becomes ``unknown`` — never sent
 again without a person deciding so (:func:`dispatch_desk.messaging.outbox.resend`).
 
-Only rows made on this workstation (or with no workstation: a desk without a central database)
-are sent here, so a row that reaches other desks through sync is never sent twice.
+Only rows made on this workstation are sent here (a desk without a central database makes them
+with no workstation, and runs with none), so a row that reaches other desks through sync is
+never sent twice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.alerts.model import Phrase
@@ -146,7 +147,9 @@ class OutboxRunner:
             return sent
 
     def _mine(self) -> Any:
-        return or_(SmsMessage.workstation == self.workstation, SmsMessage.workstation == "")
+        # With a central database, rows carry their workstation and only it sends them; a
+        # standalone desk makes rows with none and is the only one that can see them.
+        return SmsMessage.workstation == self.workstation
 
     def _interrupted(self, session: Session) -> list[_Due]:
         rows = session.scalars(

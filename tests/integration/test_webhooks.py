@@ -168,6 +168,13 @@ def test_malformed_forms_are_refused_with_a_reason_and_later_texts_still_kept(
         assert (await _post(client, bad_media)).status == 400
         too_big = _sms(sid="SM" + "c" * 32, body="x" * 300_000)
         assert (await _post(client, too_big)).status == 413
+
+        async def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(300):
+                yield b"Body=" + b"x" * 1000 + b"&"
+
+        chunked = await client.post("/twilio/sms", data=chunks(), headers=form)
+        assert chunked.status == 413
         assert gateway.texts.inbox is not None and gateway.texts.inbox.pending() == []
         assert (await _post(client, _sms(sid="SM" + "d" * 32))).status == 200
         assert len(gateway.texts.inbox.pending()) == 1

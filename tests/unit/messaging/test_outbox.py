@@ -107,3 +107,23 @@ def test_rows_of_another_workstation_are_not_sent_here(core: DeskCore) -> None:
 def test_normalise_phone() -> None:
     assert outbox.normalise_phone(" +1 (617) 555-0101 ") == "+16175550101"
     assert outbox.normalise_phone("INFO") == "INFO"
+
+
+def test_with_a_central_database_only_rows_of_this_workstation_are_sent(core: DeskCore) -> None:
+    from dispatch_desk.messaging.outbox import OutboxRunner
+
+    runner = OutboxRunner(core.store, core.sms, core.clock, core.settings, workstation="ws-a")
+    for key, workstation in (("mine", "ws-a"), ("legacy", ""), ("theirs", "ws-b")):
+        core.store.write_sync(
+            lambda s, key=key, workstation=workstation: outbox.enqueue(
+                s,
+                to_e164=TO,
+                body=key,
+                purpose=Purpose.STATUS,
+                key=key,
+                now=core.clock(),
+                workstation=workstation,
+            )
+        )
+    assert asyncio.run(runner.run_once()) == 1
+    assert [m.body for m in core.sms.sent] == ["mine"]
