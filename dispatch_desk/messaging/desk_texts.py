@@ -113,6 +113,7 @@ class DeskTexts:
         self._detach = gateway.texts.attach(self.take)
         if loopback:
             gateway.phone_sim.enable(core.sms)
+            logger.info("texting: loopback; the phone simulator is at the gateway's /sim")
 
     async def _announce(self, live: Any) -> None:
         was_online = False
