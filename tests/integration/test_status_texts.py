@@ -5,6 +5,7 @@ restart, Spanish. Texts are read back from the outbox (``sms_message``) in the o
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,7 @@ from sqlalchemy import select
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import UnitStatus
 from dispatch_desk.domain.texting import SmsDirection
-from dispatch_desk.messaging import status_texts
-from dispatch_desk.messaging.outbox import set_consent
+from dispatch_desk.messaging import inbound, status_texts
 from dispatch_desk.services.incidents import IncidentSummary
 from dispatch_desk.storage.models import NarrativeEntry, SmsMessage, Survey, TextTimer
 from tests.helpers.core import FakeClock, actor_for, create_incident, free_units, make_core
@@ -46,6 +46,26 @@ async def drain(core: DeskCore) -> None:
 
 def rules(core: DeskCore, phone: str = PHONE) -> list[str]:
     return [rule for rule, _ in texts(core, phone)]
+
+
+_sids = itertools.count(1)
+
+
+def reply(core: DeskCore, body: str, phone: str = PHONE) -> inbound.Received:
+    """A text from ``phone`` to the status number, through the inbound path the webhooks use,
+    with the rules' survey answers first."""
+    texting = core.settings.texting
+    received, _ = core.store.write_sync(
+        inbound.receive,
+        inbound.InboundText(f"SM{next(_sids):032d}", phone, texting.status_number, body),
+        now=core.clock(),
+        text911_number=texting.text911_number,
+        status_number=texting.status_number,
+        conversations=core.conversations,
+        agency=core.status_texts.config.agency,
+        try_answer=core.status_texts.try_answer,
+    )
+    return received
 
 
 def sweep(core: DeskCore) -> int:
@@ -322,7 +342,7 @@ def test_stop_then_a_new_incident_then_start(core: DeskCore) -> None:
     clock: FakeClock = core.clock  # type: ignore[assignment]
     first = new_incident(core)
     close(core, first)
-    core.store.write_sync(set_consent, PHONE, opted_out=True, keyword="STOP", now=clock())
+    assert reply(core, "STOP").kind == "keyword"  # as a webhook would hand it over
     clock.advance(minutes=5)
     second = new_incident(core)
     unit = assign(core, second)
@@ -330,14 +350,15 @@ def test_stop_then_a_new_incident_then_start(core: DeskCore) -> None:
     close(core, second)
     clock.advance(hours=25)
     sweep(core)  # the first incident's survey falls due too: not sent either
-    assert [rule for rule, _ in texts(core)] == ["confirm", "outcome"]
+    assert [rule for rule, _ in texts(core) if rule != "auto"] == ["confirm", "outcome"]
     state = core.store.read_sync(core.status_texts.state, second.id)
     assert state.blocked == "The number replied STOP."
     # Not even queued as a failed row: nothing of the second incident is in the outbox.
     assert state.texts == ()
-    core.store.write_sync(set_consent, PHONE, opted_out=False, keyword="START", now=clock())
+    clock.advance(minutes=1)
+    assert reply(core, "start").kind == "keyword"
     third = new_incident(core)
-    assert [rule for rule, _ in texts(core)] == ["confirm", "outcome", "confirm"]
+    assert [rule for rule, _ in texts(core) if rule != "auto"] == ["confirm", "outcome", "confirm"]
     assert third.number in texts(core)[-1][1]
 
 
@@ -461,3 +482,25 @@ def test_the_runner_follows_the_bus_and_a_sync_like_change(tmp_path: Path) -> No
         assert asyncio.run(scenario()) == ["confirm", "dispatched", "on_scene"]
     finally:
         core.close()
+
+
+def test_replies_to_the_status_number_answer_the_survey_or_get_the_fixed_reply(
+    core: DeskCore,
+) -> None:
+    clock: FakeClock = core.clock  # type: ignore[assignment]
+    incident = new_incident(core)
+    clock.advance(minutes=1)
+    assert reply(core, "who is this?").kind == "auto_reply"  # no survey out: fixed answer
+    close(core, incident)
+    clock.advance(hours=24)
+    sweep(core)
+    clock.advance(minutes=5)
+    assert reply(core, "4 - came fast, thanks").kind == "survey"
+    assert reply(core, "5").kind == "auto_reply"  # one answer per survey
+    survey = core.store.read_sync(
+        lambda s: s.scalar(select(Survey).where(Survey.incident_id == incident.id))
+    )
+    assert (survey.score, survey.comment) == (4, "came fast, thanks")
+    # Nothing of it opened a text-to-911 conversation.
+    assert core.store.read_sync(core.conversations.waiting) == []
+    assert rules(core)[:1] == ["confirm"] and "survey_thanks" in rules(core)
