@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -25,6 +25,9 @@ from dispatch_desk.gateway import pages
 from dispatch_desk.gateway.ratelimit import RateLimiter
 from dispatch_desk.gateway.registry import Invite, Refusal, Registry
 from dispatch_desk.gateway.twilio_hooks import INBOUND_PATH, STATUS_PATH, TextHooks, TextingConfig
+
+if TYPE_CHECKING:
+    from dispatch_desk.gateway.phone_sim import PhoneSim
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +120,7 @@ class Gateway:
         self.phones = Phones(self)
         self.desks = DeskLinks(self)
         self.texts = TextHooks(self)
+        self.phone_sim: PhoneSim | None = None  # made with the routes
         self.app = self._make_app()
 
     def _make_app(self) -> web.Application:
@@ -134,9 +138,12 @@ class Gateway:
         app.router.add_get("/desk/uploads/{upload_id}", self.desks.fetch_upload)
         app.router.add_post(INBOUND_PATH, self.texts.inbound)
         app.router.add_post(STATUS_PATH, self.texts.status)
-        from dispatch_desk.gateway.phone_sim import add_routes as add_phone_sim
+        from dispatch_desk.gateway.phone_sim import PhoneSim
 
-        add_phone_sim(app, self)
+        self.phone_sim = PhoneSim(self)
+        app.router.add_get("/sim", self.phone_sim.index)
+        app.router.add_get("/sim/phone", self.phone_sim.phone)
+        app.router.add_post("/sim/send", self.phone_sim.send)
         app.on_startup.append(self._on_startup)
         app.on_shutdown.append(self._on_shutdown)
         return app

@@ -13,7 +13,7 @@ import itertools
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import aiohttp
@@ -175,11 +175,3 @@ def _page(title: str, body: str, *, refresh: bool = False) -> web.Response:
         charset="utf-8",
         headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"},
     )
-
-
-def add_routes(app: web.Application, gateway: Any) -> None:
-    sim = PhoneSim(gateway)
-    gateway.phone_sim = sim
-    app.router.add_get("/sim", sim.index)
-    app.router.add_get("/sim/phone", sim.phone)
-    app.router.add_post("/sim/send", sim.send)

@@ -111,7 +111,8 @@ class DeskTexts:
         if gateway.texts.config is None:
             gateway.texts.configure(config)
         self._detach = gateway.texts.attach(self.take)
-        if loopback:
+        if loopback and gateway.phone_sim is not None:
+            assert isinstance(core.sms, LoopbackSms)
             gateway.phone_sim.enable(core.sms)
             logger.info("texting: loopback; the phone simulator is at the gateway's /sim")
 

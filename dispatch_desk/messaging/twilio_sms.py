@@ -61,6 +61,8 @@ def _seconds(header: str | None) -> float | None:
 class _Http(AsyncTwilioHttpClient):
     """Twilio's own aiohttp client, with a bounded time per request and Retry-After kept."""
 
+    session: Any  # aiohttp.ClientSession once the first request made it
+
     def __init__(self, timeout_s: float) -> None:
         super().__init__(pool_connections=False, timeout=timeout_s)
         self._timeout_s = timeout_s
