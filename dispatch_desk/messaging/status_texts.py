@@ -21,10 +21,12 @@ What a dispatcher expects, made precise:
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.domain.agency import AgencyProfile, IncidentTypeCatalog
@@ -49,6 +51,7 @@ from dispatch_desk.messaging.texting_state import (
 )
 from dispatch_desk.storage.models import (
     Incident,
+    SmsConsent,
     SmsMessage,
     Survey,
     TextingState,
@@ -207,7 +210,8 @@ class StatusTexts:
                 TextingState.sender == self.config.workstation,
             )
         ).all()
-        return sum(self._evaluate_one(session, state, now) for state in states)
+        facts = _Facts.gather(session, states)
+        return sum(self._evaluate_one(session, state, facts, now) for state in states)
 
     def sweep(self, session: Session, now: datetime) -> int:
         """Everything owed: every unfinished incident this desk sends for (changes that arrived
@@ -222,13 +226,21 @@ class StatusTexts:
         )
         return self.evaluate(session, ids, now) + self.process_due(session, now)
 
-    def _evaluate_one(self, session: Session, state: TextingState, now: datetime) -> int:
-        incident = session.get(Incident, state.incident_id)
+    def _evaluate_one(
+        self, session: Session, state: TextingState, facts: _Facts, now: datetime
+    ) -> int:
+        incident = facts.incidents.get(state.incident_id)
         if incident is None:
             return 0
         kind = self.catalog.get(incident.type_code)
-        blocked = blocked_reason(session, state, kind, enabled=self.config.enabled)
-        sent = self._sent_rules(session, incident.id)
+        blocked = blocked_reason(
+            session,
+            state,
+            kind,
+            enabled=self.config.enabled,
+            opted_out=state.phone_e164 in facts.opted_out,
+        )
+        sent = facts.sent.get(incident.id, set())
         if incident.status == IncidentStatus.CLOSED:
             count = 0
             if not blocked and words.OUTCOME not in sent and self._fresh(incident.closed_at, now):
@@ -243,8 +255,8 @@ class StatusTexts:
             return count
         if blocked:
             return 0
-        self._ensure_timers(session, incident)
-        reached = self._steps_reached(session, incident.id)
+        self._ensure_timers(session, incident, facts.timers.get(incident.id, set()))
+        reached = facts.reached.get(incident.id, {})
         if not reached:
             if words.CONFIRM not in sent and self._fresh(incident.created_at, now):
                 return self._send(session, state, incident, words.CONFIRM, words.CONFIRM, now)
@@ -262,12 +274,7 @@ class StatusTexts:
     def process_due(self, session: Session, now: datetime) -> int:
         return self._due_delays(session, now) + self._due_surveys(session, now)
 
-    def _ensure_timers(self, session: Session, incident: Incident) -> None:
-        if not self.config.delays:
-            return
-        have = set(
-            session.scalars(select(TextTimer.rule).where(TextTimer.incident_id == incident.id))
-        )
+    def _ensure_timers(self, session: Session, incident: Incident, have: set[str]) -> None:
         for minutes in self.config.delays:
             rule = delay_rule(minutes)
             if rule not in have:
@@ -281,7 +288,6 @@ class StatusTexts:
                         outcome="",
                     )
                 )
-        session.flush()
 
     @staticmethod
     def _open_timers(session: Session, incident_id: uuid.UUID) -> list[TextTimer]:
@@ -460,33 +466,6 @@ class StatusTexts:
         return at is not None and now - at <= self.config.stale_after
 
     @staticmethod
-    def _sent_rules(session: Session, incident_id: uuid.UUID) -> set[str]:
-        prefix = status_key(incident_id, "")
-        keys = session.scalars(
-            select(SmsMessage.idempotency_key).where(
-                SmsMessage.incident_id == incident_id,
-                SmsMessage.idempotency_key.startswith(prefix, autoescape=True),
-            )
-        )
-        return {k[len(prefix) :] for k in keys}
-
-    @staticmethod
-    def _steps_reached(session: Session, incident_id: uuid.UUID) -> dict[int, datetime]:
-        """Step index -> when a unit first reached it, for this incident."""
-        reached: dict[int, datetime] = {}
-        rows = session.execute(
-            select(UnitStatusEvent.status, UnitStatusEvent.at).where(
-                UnitStatusEvent.incident_id == incident_id,
-                UnitStatusEvent.status.in_(list(_STEP_OF)),
-            )
-        )
-        for status, at in rows:
-            step = _STEP_OF[status]
-            if step not in reached or at < reached[step]:
-                reached[step] = at
-        return reached
-
-    @staticmethod
     def _arrived(session: Session, incident_id: uuid.UUID) -> bool:
         return (
             session.scalar(
@@ -499,3 +478,66 @@ class StatusTexts:
             )
             is not None
         )
+
+
+def _chunks(ids: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+@dataclass
+class _Facts:
+    """What the rules need about a batch of incidents, read in a few queries for the batch
+    rather than several per incident (the sweep holds the writer thread a dispatcher's save
+    waits on)."""
+
+    incidents: dict[uuid.UUID, Incident] = field(default_factory=dict)
+    sent: dict[uuid.UUID, set[str]] = field(default_factory=dict)  # status rules queued
+    reached: dict[uuid.UUID, dict[int, datetime]] = field(default_factory=dict)  # step -> first
+    timers: dict[uuid.UUID, set[str]] = field(default_factory=dict)  # timer rules made
+    opted_out: set[str | None] = field(default_factory=set)
+
+    @classmethod
+    def gather(cls, session: Session, states: Sequence[TextingState]) -> _Facts:
+        facts = cls()
+        ids = [s.incident_id for s in states]
+        phones = sorted({s.phone_e164 for s in states if s.phone_e164})
+        for part in _chunks(ids):
+            for incident in session.scalars(select(Incident).where(Incident.id.in_(part))):
+                facts.incidents[incident.id] = incident
+            for incident_id, key in session.execute(
+                select(SmsMessage.incident_id, SmsMessage.idempotency_key).where(
+                    SmsMessage.incident_id.in_(part),
+                    SmsMessage.idempotency_key.startswith("status:"),
+                )
+            ):
+                facts.sent.setdefault(incident_id, set()).add(rule_of_key(key))
+            for incident_id, status, first in session.execute(
+                select(
+                    UnitStatusEvent.incident_id,
+                    UnitStatusEvent.status,
+                    func.min(UnitStatusEvent.at),
+                )
+                .where(
+                    UnitStatusEvent.incident_id.in_(part),
+                    UnitStatusEvent.status.in_(list(_STEP_OF)),
+                )
+                .group_by(UnitStatusEvent.incident_id, UnitStatusEvent.status)
+            ):
+                steps = facts.reached.setdefault(incident_id, {})
+                step = _STEP_OF[status]
+                if step not in steps or first < steps[step]:
+                    steps[step] = first
+            for incident_id, rule in session.execute(
+                select(TextTimer.incident_id, TextTimer.rule).where(TextTimer.incident_id.in_(part))
+            ):
+                facts.timers.setdefault(incident_id, set()).add(rule)
+        for part in _chunks(phones):
+            facts.opted_out.update(
+                session.scalars(
+                    select(SmsConsent.phone_e164).where(
+                        SmsConsent.phone_e164.in_(part), SmsConsent.opted_out.is_(True)
+                    )
+                )
+            )
+        return facts

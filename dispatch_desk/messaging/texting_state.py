@@ -110,8 +110,10 @@ def blocked_reason(
     kind: IncidentType | None,
     *,
     enabled: bool = True,
+    opted_out: bool | None = None,
 ) -> str:
-    """Why this incident's caller gets no texts, in words a dispatcher reads; "" if they do."""
+    """Why this incident's caller gets no texts, in words a dispatcher reads; "" if they do.
+    ``opted_out``: already known (a batch looked it up), else read from the consent table."""
     if not enabled:
         return "Status texts are turned off for this centre."
     if state is None or not state.phone_e164:
@@ -125,7 +127,7 @@ def blocked_reason(
         return f"Texts suppressed{who}."
     if not state.mobile:
         return "Not a mobile number (the call did not come from a wireless phone)."
-    if is_opted_out(session, state.phone_e164):
+    if opted_out if opted_out is not None else is_opted_out(session, state.phone_e164):
         return "The number replied STOP."
     return ""
 
