@@ -70,6 +70,8 @@ class DeskTexts:
         self._live: Any = None
         self._stopped = False
         self.hold_status_s = 30.0
+        # Where a person plays a caller's phone (loopback on the embedded gateway), once up.
+        self.phone_sim_url = ""
         self._starting: asyncio.Future[None] | None = None
         self._announcer: asyncio.Task[None] | None = None
         self.stored = 0
@@ -91,6 +93,8 @@ class DeskTexts:
         live.on_texts = self.on_link_message
         if live.server is not None:
             self.serve_on(live.server.gateway)
+            if isinstance(self.core.sms, LoopbackSms):
+                self.phone_sim_url = f"{live.server.base_url}/sim"
         else:  # a central gateway: say so on every connection
             self._announcer = asyncio.ensure_future(self._announce(live))
 

@@ -87,3 +87,44 @@ def test_read_and_answer_from_the_simulated_phone(tmp_path: Path) -> None:
             core.close()
 
     asyncio.run(main())
+
+
+def test_the_desk_starts_the_simulator_on_its_embedded_gateway(tmp_path: Path) -> None:
+    import aiohttp
+
+    from dispatch_desk.live.sessions import LiveSessions
+
+    async def main() -> None:
+        core = make_core(tmp_path)
+        live = LiveSessions(core, core.sms, record=False)
+        try:
+            await core.texts.start(live)
+            assert core.texts.phone_sim_url.startswith("http://127.0.0.1:")
+            base = core.texts.phone_sim_url.removesuffix("/sim")
+            async with aiohttp.ClientSession() as http:
+                async with http.get(core.texts.phone_sim_url) as page:
+                    assert page.status == 200
+                async with http.post(
+                    base + "/sim/send",
+                    data={
+                        "number": CALLER,
+                        "to": core.settings.texting.text911_number,
+                        "body": "I can't talk, he's here",
+                    },
+                    allow_redirects=False,
+                ) as sent:
+                    assert sent.status == 303
+            deadline = time.monotonic() + 10
+            while True:
+                rows = await core.store.read(lambda s: list(s.scalars(select(SmsMessage.body))))
+                if rows:
+                    break
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            assert rows == ["I can't talk, he's here"]
+        finally:
+            await core.texts.stop()
+            await live.close()
+            core.close()
+
+    asyncio.run(main())

@@ -602,6 +602,7 @@ def test_texts_wait_at_a_central_gateway_and_reach_a_desk_over_its_link(tmp_path
                     await _until(lambda: _drained(gateway), 20)
                     assert await _count(core) == 6
                     assert gateway.desks.text_desks == {core.workstation}
+                    assert texts.phone_sim_url == ""  # a central gateway: no simulator
                 finally:
                     await texts.stop()
                     await live.close()
