@@ -40,6 +40,7 @@ from dispatch_desk.messaging.texting_state import (
     IncidentTexting,
     SentText,
     blocked_reason,
+    conversing_incidents,
     open_texting,
     rule_of_key,
     set_in_progress,
@@ -239,6 +240,7 @@ class StatusTexts:
             kind,
             enabled=self.config.enabled,
             opted_out=state.phone_e164 in facts.opted_out,
+            texting_911=incident.id in facts.texting_911,
         )
         sent = facts.sent.get(incident.id, set())
         if incident.status == IncidentStatus.CLOSED:
@@ -496,6 +498,7 @@ class _Facts:
     reached: dict[uuid.UUID, dict[int, datetime]] = field(default_factory=dict)  # step -> first
     timers: dict[uuid.UUID, set[str]] = field(default_factory=dict)  # timer rules made
     opted_out: set[str | None] = field(default_factory=set)
+    texting_911: set[uuid.UUID] = field(default_factory=set)  # callers in a 911 conversation
 
     @classmethod
     def gather(cls, session: Session, states: Sequence[TextingState]) -> _Facts:
@@ -532,6 +535,7 @@ class _Facts:
                 select(TextTimer.incident_id, TextTimer.rule).where(TextTimer.incident_id.in_(part))
             ):
                 facts.timers.setdefault(incident_id, set()).add(rule)
+            facts.texting_911.update(conversing_incidents(session, part))
         for part in _chunks(phones):
             facts.opted_out.update(
                 session.scalars(

@@ -25,6 +25,7 @@ from dispatch_desk.storage.models import (
     Call,
     Incident,
     NarrativeEntry,
+    SmsConversation,
     SmsMessage,
     TextingState,
     stable_id,
@@ -111,6 +112,7 @@ def blocked_reason(
     *,
     enabled: bool = True,
     opted_out: bool | None = None,
+    texting_911: bool | None = None,
 ) -> str:
     """Why this incident's caller gets no texts, in words a dispatcher reads; "" if they do.
     ``opted_out``: already known (a batch looked it up), else read from the consent table."""
@@ -122,6 +124,8 @@ def blocked_reason(
         return "Sensitive call type: texting the caller could endanger them."
     if state.in_progress:
         return "Call in progress: no texts until it is not."
+    if texting_911 if texting_911 is not None else in_conversation(session, state.incident_id):
+        return "The caller is texting with the centre: updates go in that conversation."
     if state.suppressed:
         who = f" by {state.suppressed_by}" if state.suppressed_by else ""
         return f"Texts suppressed{who}."
@@ -130,6 +134,30 @@ def blocked_reason(
     if opted_out if opted_out is not None else is_opted_out(session, state.phone_e164):
         return "The number replied STOP."
     return ""
+
+
+def conversing_incidents(session: Session, incident_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these incidents whose caller texted 911 or has a conversation tied to them: the
+    status number does not text someone who may be hiding behind their phone."""
+    found = set(
+        session.scalars(
+            select(Call.incident_id).where(
+                Call.incident_id.in_(incident_ids), Call.kind == CallKind.TEXT
+            )
+        )
+    )
+    found.update(
+        i
+        for i in session.scalars(
+            select(SmsConversation.incident_id).where(SmsConversation.incident_id.in_(incident_ids))
+        )
+        if i is not None
+    )
+    return found
+
+
+def in_conversation(session: Session, incident_id: uuid.UUID) -> bool:
+    return bool(conversing_incidents(session, [incident_id]))
 
 
 # -- the dispatcher's controls

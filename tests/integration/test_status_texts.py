@@ -504,3 +504,28 @@ def test_replies_to_the_status_number_answer_the_survey_or_get_the_fixed_reply(
     # Nothing of it opened a text-to-911 conversation.
     assert core.store.read_sync(core.conversations.waiting) == []
     assert rules(core)[:1] == ["confirm"] and "survey_thanks" in rules(core)
+
+
+def test_a_caller_texting_911_gets_no_status_texts(core: DeskCore) -> None:
+    """Someone who texted because they cannot speak safely is answered in the conversation,
+    never buzzed by automatic texts from another number."""
+    from dispatch_desk.domain.enums import CallKind
+
+    texted = new_incident(core, call_kind=CallKind.TEXT)
+    state = core.store.read_sync(core.status_texts.state, texted.id)
+    assert state.blocked == (
+        "The caller is texting with the centre: updates go in that conversation."
+    )
+    # A phone call's incident that a conversation with the caller is then tied to stops too.
+    called = new_incident(core, address="9 Elm Street")
+    taker = actor_for(core, "calltaker")
+    conversation, _ = core.store.write_sync(core.conversations.start, taker, PHONE, core.clock())
+    core.store.write_sync(
+        core.conversations.attach, taker, conversation.id, called.id, core.clock()
+    )
+    core.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    assign(core, called)
+    assert [r for r in rules(core)] == ["confirm"]
+    assert texts(core)[0][1].startswith(
+        f"Riverton 911: we received your burglary report, number {called.number}"
+    )
