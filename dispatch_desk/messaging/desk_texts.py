@@ -211,7 +211,9 @@ class DeskTexts:
                     text911_number=self.settings.text911_number,
                     status_number=self.settings.status_number,
                     conversations=self.core.conversations,
-                    agency=self.core.profile.name,
+                    agency=self.core.status_texts.config.agency,
+                    # Replies to the status number answer a survey (or switch language) first.
+                    try_answer=self.core.status_texts.try_answer,
                 )
             else:
                 outcome = inbound.apply_status(

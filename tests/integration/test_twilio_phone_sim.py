@@ -89,6 +89,80 @@ def test_read_and_answer_from_the_simulated_phone(tmp_path: Path) -> None:
     asyncio.run(main())
 
 
+def test_a_survey_answered_from_the_phone_reaches_the_survey(tmp_path: Path) -> None:
+    """The desk's own inbound path (gateway inbox -> desk) gives replies to the status number
+    to the survey first: the answer is stored and thanked in the agency's name."""
+    from datetime import timedelta
+
+    from dispatch_desk.storage.models import Survey
+    from tests.helpers.core import actor_for, create_incident
+
+    async def main() -> None:
+        core = make_core(tmp_path)
+        texts = DeskTexts(core)
+        gateway = Gateway(GatewayConfig(assets_dir=ASSETS, desk_secret="s", single_desk=True))
+        try:
+            async with TestClient(TestServer(gateway.app)) as client:
+                texts.serve_on(gateway)
+                incident = create_incident(core, actor_for(core, "dispatcher"))
+                now = core.clock()
+
+                def sent_survey(session):  # type: ignore[no-untyped-def]
+                    session.add(
+                        Survey(
+                            incident_id=incident.id,
+                            phone_e164=CALLER,
+                            state="sent",
+                            due_at=now - timedelta(hours=1),
+                            sent_at=now - timedelta(minutes=5),
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+
+                await core.store.write(sent_survey)
+                answer = await client.post(
+                    "/sim/send",
+                    data={
+                        "number": CALLER,
+                        "to": core.settings.texting.status_number,
+                        "body": "5 they were quick",
+                    },
+                    allow_redirects=False,
+                )
+                assert answer.status == 303
+                deadline = time.monotonic() + 10
+                while await asyncio.to_thread(len, gateway.texts.inbox):
+                    assert time.monotonic() < deadline
+                    await asyncio.sleep(0.02)
+                survey = await core.store.read(
+                    lambda s: s.scalar(select(Survey).where(Survey.incident_id == incident.id))
+                )
+                assert (survey.state, survey.score, survey.comment) == (
+                    "answered",
+                    5,
+                    "they were quick",
+                )
+                replies = await core.store.read(
+                    lambda s: list(
+                        s.scalars(
+                            select(SmsMessage).where(
+                                SmsMessage.direction == SmsDirection.OUT,
+                                SmsMessage.to_e164 == CALLER,
+                            )
+                        )
+                    )
+                )
+                assert [r.purpose for r in replies] == [Purpose.SURVEY]  # thanks, no auto reply
+                assert core.status_texts.config.agency in replies[0].body
+        finally:
+            await texts.stop()
+            gateway.cleanup()
+            core.close()
+
+    asyncio.run(main())
+
+
 def test_the_desk_starts_the_simulator_on_its_embedded_gateway(tmp_path: Path) -> None:
     import aiohttp
 
