@@ -3,7 +3,7 @@ strip, the incident's status-text line, and the Te&xt menu with its keys.
 
 Keys: Ctrl+T takes the oldest waiting text, F12 goes to the conversation, Ctrl+Shift+T texts a
 number (the call in hand's, or typed), Ctrl+Shift+A attaches the conversation to the incident in
-the form, Ctrl+Shift+W ends it, Ctrl+PgDown / Ctrl+PgUp move between one's conversations,
+the form, Ctrl+Shift+X ends it, Ctrl+PgDown / Ctrl+PgUp move between one's conversations,
 Ctrl+Shift+S suppresses (or allows again) status texts for the incident in the form.
 
 A text taken while the form is empty starts a new call in the form from the texter's number
@@ -100,7 +100,7 @@ class CallTakerTexting:
             ("Go to conversation", "F12", self.focus),
             ("Text this number…", "Ctrl+Shift+T", self.text_number),
             ("Attach conversation to incident", "Ctrl+Shift+A", self.attach),
-            ("End conversation", "Ctrl+Shift+W", self.panel.close_current),
+            ("End conversation", "Ctrl+Shift+X", self.panel.close_current),
             ("Next conversation", "Ctrl+PgDown", lambda: self.panel.step(1)),
             ("Previous conversation", "Ctrl+PgUp", lambda: self.panel.step(-1)),
             ("Suppress / allow status texts…", "Ctrl+Shift+S", self.toggle_suppress),

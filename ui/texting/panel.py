@@ -121,7 +121,7 @@ class TextingPanel(QWidget):
             "Tie this conversation to the incident in the form (Ctrl+Shift+A)"
         )
         self.close_button = QPushButton("End", objectName="textClose")
-        self.close_button.setToolTip("End this conversation (Ctrl+Shift+W)")
+        self.close_button.setToolTip("End this conversation (Ctrl+Shift+X)")
         for button in (self.attach_button, self.close_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.close_button.clicked.connect(self.close_current)
@@ -287,7 +287,7 @@ class TextingPanel(QWidget):
         except ConversationLimitReached as exc:
             self._refuse(
                 f"Not taken: you hold {exc.limit} text conversations, the most allowed. "
-                "End one (Ctrl+Shift+W) to take this one; it stays waiting for you or a colleague."
+                "End one (Ctrl+Shift+X) to take this one; it stays waiting for you or a colleague."
             )
             return None
         except EXPECTED as exc:
@@ -331,7 +331,7 @@ class TextingPanel(QWidget):
         except ConversationLimitReached as exc:
             self._refuse(
                 f"Not started: you hold {exc.limit} text conversations, the most allowed. "
-                "End one (Ctrl+Shift+W) first."
+                "End one (Ctrl+Shift+X) first."
             )
             return None
         except EXPECTED as exc:

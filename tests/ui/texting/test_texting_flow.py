@@ -141,9 +141,9 @@ def test_a_fourth_conversation_stays_waiting_with_the_reason(qtbot: QtBot, make_
     assert len(panel.mine) == 3
     assert texting.waiting_bar.isVisible()  # still offered, to this call-taker or another
 
-    # Ending one (Ctrl+Shift+W) makes room: the same key takes it now.
+    # Ending one (Ctrl+Shift+X) makes room: the same key takes it now.
     panel.composer.set_text("")
-    press(qtbot, Qt.Key.Key_W, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    press(qtbot, Qt.Key.Key_X, CTRL | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: len(panel.mine) == 2)
     press(qtbot, Qt.Key.Key_T, CTRL)
     qtbot.waitUntil(lambda: not panel.waiting and len(panel.mine) == 3)
