@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 logger = logging.getLogger(__name__)
 
 # The newest revision in migrations/versions; a test checks it matches Alembic's head.
-SCHEMA_HEAD = "0004_citizen"
+SCHEMA_HEAD = "0005_camera_wall"
 
 
 class SchemaError(RuntimeError):

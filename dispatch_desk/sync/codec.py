@@ -30,6 +30,9 @@ SYNCED_TABLES: tuple[str, ...] = (
     "citizen_session",
     "citizen_message",
     "citizen_media",
+    "camera_viewing",
+    "wall_view",
+    "camera_still",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 
