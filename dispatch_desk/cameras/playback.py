@@ -1,0 +1,310 @@
+"""One stream played by libvlc, its frames copied out for a widget to paint.
+
+A :class:`Pipeline` is one attempt at playing one address: a libvlc media player, fed either by
+VLC itself (files, http, demo clips) or by an :class:`~dispatch_desk.cameras.relay.RtspRelay`
+(RTSP). VLC decodes and scales to the size the tile asked for (RV32, libvlc's video callbacks);
+the callbacks run on VLC's threads and only copy the bytes and call ``notify``. Whoever paints
+takes the newest frame with :meth:`Pipeline.take_frame` on its own thread.
+
+Stopping a libvlc player can block (it joins VLC's threads), so :meth:`Pipeline.close` hands the
+teardown to a background thread and returns at once; after it, no callback reaches ``notify``.
+All pipelines still open when the interpreter exits are stopped first (atexit).
+
+Qt-free: ``notify`` is a plain callable; ``ui/wall/player.py`` turns it into a queued signal.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+
+import vlc
+
+from dispatch_desk.cameras.relay import EndKind, RelayEnd, RtspRelay
+from dispatch_desk.cameras.streams import StreamCredentials, redact_url
+
+log = logging.getLogger(__name__)
+
+CACHING_MS = 300  # VLC's buffer: less drops frames on a loaded machine
+VLC_ARGS = (
+    "--quiet",
+    "--no-xlib",
+    "--no-video-title-show",
+    "--no-osd",
+    "--no-snapshot-preview",
+    "--no-stats",
+    "--no-audio",
+    "--no-sub-autodetect-file",
+)
+
+
+class Event(StrEnum):
+    FRAME = "frame"  # a new frame is waiting in take_frame()
+    ENDED = "ended"  # the stream stopped: Pipeline.end says why
+
+
+@dataclass(frozen=True)
+class Frame:
+    data: bytes  # BGRA (VLC's RV32), rows of ``stride`` bytes
+    width: int
+    height: int
+    stride: int
+
+
+_instance: vlc.Instance | None = None
+_instance_lock = threading.Lock()
+_open: set[Pipeline] = set()
+_open_lock = threading.Lock()
+_reaper = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vlc-reaper")
+
+
+def vlc_instance() -> vlc.Instance:
+    """The one libvlc instance of the process (making one loads every plugin: slow)."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = vlc.Instance(list(VLC_ARGS))
+            if _instance is None:
+                raise RuntimeError("libvlc could not start (is libvlc5 installed?)")
+        return _instance
+
+
+# libvlc_video_format_cb: python-vlc declares the chroma as c_char_p, which cannot be written.
+_SetupCb = ctypes.CFUNCTYPE(
+    ctypes.c_uint,
+    ctypes.POINTER(ctypes.c_void_p),
+    ctypes.POINTER(ctypes.c_char),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+)
+_CleanupCb = vlc.CallbackDecorators.VideoCleanupCb
+_set_format_callbacks = vlc.dll.libvlc_video_set_format_callbacks
+_set_format_callbacks.argtypes = [ctypes.c_void_p, _SetupCb, _CleanupCb]
+_set_format_callbacks.restype = None
+
+
+def fit_size(source: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """The output size for a source shown in a box: its shape kept, never larger than the
+    source (no point scaling up in VLC), even widths and heights, at least 16x16."""
+    sw, sh = source
+    bw, bh = box
+    if sw <= 0 or sh <= 0:
+        return (max(16, bw) & ~1, max(16, bh) & ~1)
+    scale = min(bw / sw, bh / sh, 1.0)
+    width = max(16, int(sw * scale)) & ~1
+    height = max(16, int(sh * scale)) & ~1
+    return width, height
+
+
+class Pipeline:
+    """One attempt at playing one stream. Not restartable: a reconnect makes a new one."""
+
+    def __init__(
+        self,
+        notify: Callable[[Event], None],
+        *,
+        box: tuple[int, int],
+        source_hint: tuple[int, int] = (0, 0),
+    ) -> None:
+        self._notify = notify
+        self._box = box
+        self._hint = source_hint
+        self._closed = False
+        self._ended = False
+        self._lock = threading.Lock()
+        self._buffer: ctypes.Array[ctypes.c_char] | None = None
+        self._size = (0, 0)
+        self._pending: Frame | None = None
+        self._newest: Frame | None = None
+        self.frames = 0
+        self.source_size = (0, 0)
+        self.end: RelayEnd | None = None
+        self.relay: RtspRelay | None = None
+        self._player: vlc.MediaPlayer | None = None
+        self._media: vlc.Media | None = None
+        # The ctypes callbacks must live as long as the player may call them.
+        self._callbacks = (
+            vlc.CallbackDecorators.VideoLockCb(self._on_lock),
+            vlc.CallbackDecorators.VideoUnlockCb(self._on_unlock),
+            vlc.CallbackDecorators.VideoDisplayCb(self._on_display),
+            _SetupCb(self._on_setup),
+            _CleanupCb(self._on_cleanup),
+        )
+
+    # -- starting
+
+    def play_url(self, url: str, *, loop: bool = False) -> None:
+        """Let VLC open the address itself (file, http, a demo clip)."""
+        media = vlc_instance().media_new(url)
+        media.add_option(f":file-caching={CACHING_MS}")
+        media.add_option(f":network-caching={CACHING_MS}")
+        if loop:
+            media.add_option(":input-repeat=65535")
+        self._start(media)
+
+    def play_rtsp(
+        self, url: str, credentials: StreamCredentials | None, *, transport: str = "tcp"
+    ) -> None:
+        """Pull the RTSP stream with the relay; VLC reads its MPEG-TS from a pipe."""
+        self.relay = RtspRelay(
+            url, credentials, transport=transport, on_end=self._relay_ended, on_open=self._opened
+        )
+        fd = self.relay.start()
+        media = vlc_instance().media_new_fd(fd)
+        media.add_option(":demux=ts")
+        media.add_option(f":file-caching={CACHING_MS}")
+        self._start(media)
+
+    def _start(self, media: vlc.Media) -> None:
+        with _open_lock:
+            _open.add(self)
+        player = vlc_instance().media_player_new()
+        player.set_media(media)
+        player.video_set_callbacks(*self._callbacks[:3], None)
+        _set_format_callbacks(player, *self._callbacks[3:])
+        events = player.event_manager()
+        events.event_attach(vlc.EventType.MediaPlayerEndReached, self._vlc_ended)
+        events.event_attach(vlc.EventType.MediaPlayerEncounteredError, self._vlc_error)
+        self._player, self._media = player, media
+        if player.play() != 0:
+            self._finish(RelayEnd(EndKind.ENDED, "The player could not start"))
+
+    # -- VLC's threads: copy, note, never touch the caller's objects beyond notify()
+
+    def _on_setup(self, opaque, chroma, width, height, pitches, lines):  # type: ignore[no-untyped-def]
+        source = self._hint if self._hint[0] > 0 else (width[0], height[0])
+        self.source_size = source
+        out_w, out_h = fit_size(source, self._box)
+        ctypes.memmove(chroma, b"RV32", 4)
+        width[0], height[0] = out_w, out_h
+        pitches[0] = out_w * 4
+        lines[0] = out_h
+        with self._lock:
+            self._buffer = ctypes.create_string_buffer(out_w * 4 * out_h)
+            self._size = (out_w, out_h)
+        return 1
+
+    def _on_cleanup(self, opaque):  # type: ignore[no-untyped-def]
+        pass  # the buffer stays until the pipeline goes: VLC may still hold a pointer
+
+    def _on_lock(self, opaque, planes):  # type: ignore[no-untyped-def]
+        buffer = self._buffer
+        if buffer is not None:
+            planes[0] = ctypes.addressof(buffer)
+        return None
+
+    def _on_unlock(self, opaque, picture, planes):  # type: ignore[no-untyped-def]
+        pass
+
+    def _on_display(self, opaque, picture):  # type: ignore[no-untyped-def]
+        if self._closed or self._buffer is None:
+            return
+        width, height = self._size
+        frame = Frame(self._buffer.raw, width, height, width * 4)
+        with self._lock:
+            first_waiting = self._pending is None
+            self._pending = frame
+            self._newest = frame
+            self.frames += 1
+        if first_waiting and not self._closed:
+            self._notify(Event.FRAME)
+
+    def _opened(self, width: int, height: int) -> None:
+        if width > 0 and height > 0:
+            self._hint = (width, height)
+
+    def _relay_ended(self, end: RelayEnd) -> None:
+        if end.kind is not EndKind.STOPPED:
+            self._finish(end)
+
+    def _vlc_ended(self, event: object) -> None:
+        self._finish(RelayEnd(EndKind.ENDED, "Stream ended"))
+
+    def _vlc_error(self, event: object) -> None:
+        self._finish(RelayEnd(EndKind.ENDED, "The stream could not be played"))
+
+    def _finish(self, end: RelayEnd) -> None:
+        with self._lock:
+            if self._ended or self._closed:
+                return
+            if self.relay is not None and self.relay.end is not None:
+                end = self.relay.end if self.relay.end.kind is not EndKind.STOPPED else end
+            self._ended = True
+            self.end = end
+        self._notify(Event.ENDED)
+
+    # -- the caller's thread
+
+    def take_frame(self) -> Frame | None:
+        """The newest frame not yet taken, if any."""
+        with self._lock:
+            frame, self._pending = self._pending, None
+        return frame
+
+    def take_snapshot(self, path: str) -> bool:
+        """The current picture at the source's full size, as a PNG; False if there is none."""
+        player = self._player
+        if player is None or self._closed or self.frames == 0:
+            return False
+        return player.video_take_snapshot(0, path, 0, 0) == 0 and os.path.exists(path)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def close(self) -> None:
+        """Stop, on a background thread; returns at once. No ``notify`` after this returns."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self.relay is not None:
+            self.relay.stop()
+        _reaper.submit(self._teardown)
+
+    def _teardown(self) -> None:
+        player, media = self._player, self._media
+        try:
+            if player is not None:
+                player.stop()
+                player.release()
+            if media is not None:
+                media.release()
+        finally:
+            if self.relay is not None:
+                self.relay.close_reader()
+                if not self.relay.join(10):
+                    log.warning("relay for %s did not stop", redact_url(self.relay.url))
+            with _open_lock:
+                _open.discard(self)
+
+
+def open_pipelines() -> int:
+    with _open_lock:
+        return len(_open)
+
+
+def close_all(timeout: float = 10.0) -> bool:
+    """Stop every pipeline and wait until they are down (the interpreter is leaving, or a test
+    ends): no VLC callback may outlive the objects it calls. False if some did not stop."""
+    with _open_lock:
+        pipelines = list(_open)
+    for pipeline in pipelines:
+        pipeline.close()
+    deadline = time.monotonic() + timeout
+    while open_pipelines() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return open_pipelines() == 0
+
+
+atexit.register(close_all)
