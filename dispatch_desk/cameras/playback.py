@@ -258,6 +258,14 @@ class Pipeline:
             return False
         return player.video_take_snapshot(0, path, 0, 0) == 0 and os.path.exists(path)
 
+    def video_size(self) -> tuple[int, int]:
+        """The picture's size as VLC shows it (0, 0 before it knows)."""
+        player = self._player
+        if player is None or self._closed:
+            return (0, 0)
+        size = player.video_get_size(0)
+        return (int(size[0]), int(size[1])) if size else (0, 0)
+
     @property
     def ended(self) -> bool:
         return self._ended

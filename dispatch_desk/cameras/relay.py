@@ -258,12 +258,12 @@ class RtspRelay:
                 elif last_dts is not None and packet.dts <= last_dts:
                     continue  # out of order (UDP): the muxer would refuse it
                 last_dts = packet.dts
+                if self.packets == 0 and self._on_open is not None:
+                    ctx = video.codec_context  # told before VLC can see a frame
+                    self._on_open(ctx.width, ctx.height)
                 packet.stream = out
                 sink.mux(packet)
                 self.packets += 1
-                if self.packets == 1 and self._on_open is not None:
-                    ctx = video.codec_context
-                    self._on_open(ctx.width, ctx.height)
         except (av.FFmpegError, OSError) as exc:
             if self._stop.is_set() or getattr(exc, "errno", None) == errno.EPIPE:
                 return RelayEnd(EndKind.STOPPED, "Stopped")

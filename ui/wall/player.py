@@ -1,12 +1,118 @@
-"""CameraView: one camera stream painted in a widget, reconnecting by itself with backoff."""
+"""CameraView: one camera stream painted in a widget, reconnecting by itself with backoff.
+
+The picture comes from a :class:`~dispatch_desk.cameras.playback.Pipeline` (libvlc; RTSP through
+the PyAV relay). VLC's threads only copy each frame and poke :data:`_hub`, a QObject living on
+the GUI thread; the QImage is built and painted here, on the GUI thread. A stream that stops
+(server gone, no frame for ``STALL_S``) is LOST, then RECONNECTING with backoff; a stream that
+cannot ever play (no such path, refused credentials, unknown host) is FAILED and left alone.
+
+Closing or destroying the view stops its player on a background thread; events of a pipeline
+that is no longer the view's are dropped.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QWidget
+import functools
+import logging
+import os
+import tempfile
+import time
+import weakref
+from dataclasses import dataclass, field
 
-from dispatch_desk.cameras.streams import StreamCredentials, StreamState
+import shiboken6
+from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from dispatch_desk.cameras import demo_clips
+from dispatch_desk.cameras.playback import Event, Pipeline
+from dispatch_desk.cameras.relay import EndKind, RelayEnd
+from dispatch_desk.cameras.streams import (
+    BadStreamAddress,
+    SourceKind,
+    StreamCredentials,
+    StreamSource,
+    StreamState,
+    parse_source,
+    redact,
+)
+
+log = logging.getLogger(__name__)
+
+STALL_S = 2.0  # no frame for this long while live: the signal is lost
+CONNECT_TIMEOUT_S = 10.0  # no first frame for this long: give up this attempt
+BACKOFF_S = (0.5, 1.0, 2.0, 4.0)  # then 4 s for ever: back within ~4.5 s of the camera
+REFIT_FACTOR = 1.6  # tile this much larger/smaller than what VLC scales to: ask again
+
+MSG_CONNECTING = "Connecting…"
+MSG_PREPARING = "Preparing demo clip…"
+MSG_RECONNECTING = "Reconnecting…"
+
+
+class _Hub(QObject):
+    """Carries pipeline events from VLC's and the relay's threads to the GUI thread."""
+
+    event = Signal(int, str)
+    call = Signal(object)  # a callable to run on the GUI thread
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._views: dict[int, weakref.ref[CameraView]] = {}
+        self._next = 0
+        self.event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self.call.connect(self._call, Qt.ConnectionType.QueuedConnection)
+
+    def register(self, view: CameraView) -> int:
+        self._next += 1
+        self._views[self._next] = weakref.ref(view)
+        return self._next
+
+    def forget(self, key: int) -> None:
+        self._views.pop(key, None)
+
+    def notifier(self, key: int):  # type: ignore[no-untyped-def]
+        emit = self.event.emit
+        return lambda event: emit(key, str(event))
+
+    @Slot(int, str)
+    def _dispatch(self, key: int, event: str) -> None:
+        ref = self._views.get(key)
+        view = ref() if ref is not None else None
+        if view is not None and shiboken6.isValid(view):
+            view._pipeline_event(key, Event(event))
+
+    @Slot(object)
+    def _call(self, fn: object) -> None:
+        fn()  # type: ignore[operator]
+
+
+_hub: _Hub | None = None
+
+
+def _the_hub() -> _Hub:
+    global _hub
+    if _hub is None:
+        _hub = _Hub()
+    return _hub
+
+
+@dataclass
+class _Owned:
+    """What a view owns outside Qt, so it can be let go when the C++ widget dies."""
+
+    pipelines: dict[int, Pipeline] = field(default_factory=dict)
+
+    def close(self, key: int) -> None:
+        pipeline = self.pipelines.pop(key, None)
+        if pipeline is not None:
+            pipeline.close()
+        if _hub is not None:
+            _hub.forget(key)
+
+    def close_all(self, *_: object) -> None:
+        for key in list(self.pipelines):
+            self.close(key)
 
 
 class CameraView(QWidget):
@@ -15,17 +121,86 @@ class CameraView(QWidget):
     state_changed = Signal(object, str)  # (StreamState, human message for the tile)
     first_frame = Signal()  # once per play(), when the first frame is painted
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, transport: str = "auto") -> None:
         super().__init__(parent)
+        self.setObjectName("cameraView")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(64, 36)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.transport = transport  # RTSP: "tcp", "udp", or "auto" (TCP, then UDP)
+        self._hub = _the_hub()
+        self._owned = _Owned()
+        self.destroyed.connect(functools.partial(_Owned.close_all, self._owned))
         self._state = StreamState.IDLE
         self._message = ""
+        self._url = ""
+        self._credentials: StreamCredentials | None = None
+        self._source: StreamSource | None = None
+        self._play_path = ""  # what VLC opens for file and demo sources
+        self._known_size = (0, 0)  # the picture's size, once VLC told it (files, http)
+        self._current = 0  # key of the pipeline on screen
+        self._refit = 0  # key of a pipeline started at a new size, shown once it has a frame
+        self._image: QImage | None = None
+        self._image_data = b""
+        self._source_size = QSize(0, 0)
+        self._first_pending = False  # first frame of this play() not yet painted
+        self._first_done = False
+        self._last_frame = 0.0
+        self._attempt_started = 0.0
+        self._failures = 0
+        self._retry_at = 0.0
+        self._generation = 0  # bumps on every play()/stop(): late callbacks check it
+        self.frames_shown = 0
+        self._retry = QTimer(self, singleShot=True, timeout=self._reconnect)
+        self._tick = QTimer(self, interval=250, timeout=self._on_tick)
+        self._refit_timer = QTimer(self, singleShot=True, interval=300, timeout=self._start_refit)
+
+    # -- the contract
 
     def play(self, url: str, credentials: StreamCredentials | None = None) -> None:
         """Replace what is playing (used to switch sub <-> main stream); never blocks the GUI."""
-        raise NotImplementedError  # contract first; implementation follows
+        self._halt()
+        self._generation += 1
+        self._url, self._credentials = url, credentials
+        self._known_size = (0, 0)
+        self._failures = 0
+        self._first_done = False
+        self._first_pending = False
+        try:
+            self._source = parse_source(url)
+        except BadStreamAddress as exc:
+            self._source = None
+            self._set_state(StreamState.FAILED, str(exc))
+            return
+        source = self._source
+        if source.kind is SourceKind.FILE and not os.path.isfile(source.path):
+            self._set_state(StreamState.FAILED, f"No such file: {os.path.basename(source.path)}")
+            return
+        if source.kind is SourceKind.DEMO:
+            clips = demo_clips.default_library()
+            path = clips.clip_path(source.path, sub=source.sub)
+            if not clips.ready(source.path, sub=source.sub):
+                self._set_state(StreamState.CONNECTING, MSG_PREPARING)
+                clips.prepare(
+                    source.path,
+                    sub=source.sub,
+                    on_done=functools.partial(_later, weakref.ref(self), self._generation),
+                )
+                return
+            self._play_path = path.as_uri()
+        elif source.kind is SourceKind.FILE:
+            self._play_path = source.url
+        self._set_state(StreamState.CONNECTING, MSG_CONNECTING)
+        self._current = self._start_pipeline()
 
     def stop(self) -> None:
         """Idempotent; never blocks the GUI thread for long."""
+        self._halt()
+        self._generation += 1
+        self._image, self._image_data = None, b""
+        self._source_size = QSize(0, 0)
+        self._set_state(StreamState.IDLE, "")
+        self.update()
 
     @property
     def state(self) -> StreamState:
@@ -36,9 +211,239 @@ class CameraView(QWidget):
         return self._message
 
     def snapshot(self) -> QImage | None:
-        """A copy of the newest frame, full resolution."""
-        return None
+        """A copy of the newest frame, full resolution (VLC's snapshot of the decoded picture;
+        the tile-sized frame when VLC cannot give one)."""
+        pipeline = self._owned.pipelines.get(self._current)
+        if pipeline is not None and self._state is StreamState.LIVE:
+            handle, path = tempfile.mkstemp(prefix="dispatch-desk-still-", suffix=".png")
+            os.close(handle)
+            try:
+                if pipeline.take_snapshot(path):
+                    image = QImage(path)
+                    if not image.isNull():
+                        return image
+            finally:
+                os.unlink(path)
+        return self._image.copy() if self._image is not None else None
 
     def frame_size(self) -> QSize:
         """Source resolution (0x0 before the first frame)."""
-        return QSize(0, 0)
+        return QSize(self._source_size)
+
+    # -- playing
+
+    @property
+    def url(self) -> str:
+        """The address playing, without credentials."""
+        return self._source.url if self._source is not None else ""
+
+    def _box(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        return (max(16, int(self.width() * ratio)), max(16, int(self.height() * ratio)))
+
+    def _start_pipeline(self) -> int:
+        source = self._source
+        assert source is not None
+        key = self._hub.register(self)
+        hint = self._known_size
+        if source.kind is SourceKind.DEMO:
+            hint = demo_clips.SUB_SIZE if source.sub else demo_clips.MAIN_SIZE
+        pipeline = Pipeline(self._hub.notifier(key), box=self._box(), source_hint=hint)
+        self._owned.pipelines[key] = pipeline
+        self._attempt_started = time.monotonic()
+        self._tick.start()
+        if source.kind is SourceKind.RTSP:
+            pipeline.play_rtsp(self._url, self._credentials, transport=self.transport)
+        elif source.kind is SourceKind.HTTP:
+            pipeline.play_url(self._url)
+        else:
+            pipeline.play_url(self._play_path, loop=True)
+        log.debug("camera %s: playing (pipeline %d)", source.url, key)
+        return key
+
+    def _halt(self) -> None:
+        self._retry.stop()
+        self._tick.stop()
+        self._refit_timer.stop()
+        self._owned.close_all()
+        self._current = self._refit = 0
+
+    def _demo_ready(self, generation: int, ok: bool, why: str) -> None:
+        if generation != self._generation or self._source is None:
+            return  # played something else meanwhile
+        if not ok:
+            self._set_state(StreamState.FAILED, why or "The demo clip could not be made")
+            return
+        clips = demo_clips.default_library()
+        self._play_path = clips.clip_path(self._source.path, sub=self._source.sub).as_uri()
+        self._current = self._start_pipeline()
+
+    def _pipeline_event(self, key: int, event: Event) -> None:
+        pipeline = self._owned.pipelines.get(key)
+        if pipeline is None:
+            return
+        if event is Event.FRAME:
+            if key == self._refit:
+                self._owned.close(self._current)
+                self._current, self._refit = key, 0
+            if key == self._current:
+                self._show_frame(pipeline)
+        elif event is Event.ENDED:
+            end = pipeline.end or RelayEnd(EndKind.ENDED, "Stream ended")
+            if key == self._refit:
+                self._owned.close(key)
+                self._refit = 0
+            elif key == self._current:
+                self._lost(end)
+
+    def _show_frame(self, pipeline: Pipeline) -> None:
+        frame = pipeline.take_frame()
+        if frame is None:
+            return
+        self._image_data = frame.data  # the QImage paints straight from these bytes
+        self._image = QImage(
+            self._image_data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
+        )
+        width, height = pipeline.source_size
+        if self._state is not StreamState.LIVE and source_kind_needs_check(self._source):
+            # VLC's format callback gives the coded size; ask for the picture's.
+            true_w, true_h = pipeline.video_size()
+            if true_w > 0 and true_h > 0 and (true_w, true_h) != (width, height):
+                self._known_size = (true_w, true_h)
+                width, height = true_w, true_h
+                if abs(true_w / true_h - frame.width / frame.height) > 0.02:
+                    self._refit_timer.start()
+        self._source_size = QSize(width, height)
+        self._last_frame = time.monotonic()
+        self.frames_shown += 1
+        if self._state is not StreamState.LIVE:
+            self._failures = 0
+            self._set_state(StreamState.LIVE, "")
+            if not self._first_done:
+                self._first_done = True
+                self._first_pending = True
+        if self._first_pending and not self.isVisible():
+            self._first_pending = False
+            self.first_frame.emit()
+        self.update()
+
+    def _lost(self, end: RelayEnd) -> None:
+        self._owned.close(self._current)
+        self._current = 0
+        source = self._source
+        permanent = not end.retry or (source is not None and source.kind is SourceKind.FILE)
+        if permanent:
+            self._tick.stop()
+            self._set_state(StreamState.FAILED, end.message)
+            log.info("camera %s: failed: %s", source.url if source else "?", end.message)
+            return
+        delay = BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)]
+        self._failures += 1
+        self._retry_at = time.monotonic() + delay
+        if self._state is StreamState.LIVE:
+            self._set_state(StreamState.LOST, f"Signal lost – {end.message.lower()}")
+            log.info("camera %s: signal lost: %s", source.url if source else "?", end.message)
+        self._set_state(StreamState.RECONNECTING, self._countdown())
+        self._retry.start(int(delay * 1000))
+
+    def _reconnect(self) -> None:
+        if self._source is None or self._current:
+            return
+        self._set_state(StreamState.RECONNECTING, MSG_RECONNECTING)
+        self._current = self._start_pipeline()
+
+    def _countdown(self) -> str:
+        left = max(0.0, self._retry_at - time.monotonic())
+        return f"Signal lost – reconnecting in {max(1, round(left))} s"
+
+    def _on_tick(self) -> None:
+        now = time.monotonic()
+        if self._state is StreamState.LIVE and now - self._last_frame > STALL_S:
+            self._lost(RelayEnd(EndKind.ENDED, "No picture"))
+        elif self._current and self._state is not StreamState.LIVE:
+            if now - self._attempt_started > CONNECT_TIMEOUT_S:
+                self._lost(RelayEnd(EndKind.UNREACHABLE, "Camera not answering"))
+        elif self._retry.isActive():
+            self._set_state(StreamState.RECONNECTING, self._countdown())
+
+    # -- a new size for VLC to scale to, when the tile changed much
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        pipeline = self._owned.pipelines.get(self._current)
+        if pipeline is None or self._image is None or self._state is not StreamState.LIVE:
+            return
+        source_w, _ = pipeline.source_size
+        out_w = self._image.width()
+        want_w = min(self.target_rect().width() * self.devicePixelRatioF(), source_w)
+        if want_w > out_w * REFIT_FACTOR or want_w * REFIT_FACTOR < out_w:
+            self._refit_timer.start()
+
+    def _start_refit(self) -> None:
+        if self._state is not StreamState.LIVE or self._refit or not self._current:
+            return
+        self._refit = self._start_pipeline()
+
+    # -- painting
+
+    def target_rect(self) -> QRect:
+        """Where the picture goes: as large as fits, its shape kept, centred."""
+        if self._image is None:
+            return QRect()
+        shape = self._source_size if not self._source_size.isEmpty() else self._image.size()
+        size = shape.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x = (self.width() - size.width()) // 2
+        y = (self.height() - size.height()) // 2
+        return QRect(x, y, size.width(), size.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#000000"))
+        if self._image is not None:
+            target = self.target_rect()
+            if target.size() != self._image.size():
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(target, self._image)
+            if self._state is not StreamState.LIVE:
+                painter.fillRect(target, QColor(0, 0, 0, 150))
+        if self._state is not StreamState.LIVE and self._message:
+            self._paint_message(painter)
+        painter.end()
+        if self._first_pending and self._image is not None:
+            self._first_pending = False
+            self.first_frame.emit()
+
+    def _paint_message(self, painter: QPainter) -> None:
+        colour = "#e5a54b" if self._state is StreamState.FAILED else "#aeb7c2"
+        painter.setPen(QColor(colour))
+        margin = 6
+        box = self.rect().adjusted(margin, margin, -margin, -margin)
+        painter.drawText(
+            box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message
+        )
+
+    # -- state
+
+    def _set_state(self, state: StreamState, message: str) -> None:
+        message = redact(message, self._credentials)
+        if (state, message) == (self._state, self._message):
+            return
+        self._state, self._message = state, message
+        self.setToolTip(message)
+        self.update()
+        self.state_changed.emit(state, message)
+
+
+def source_kind_needs_check(source: StreamSource | None) -> bool:
+    return source is not None and source.kind in (SourceKind.FILE, SourceKind.HTTP)
+
+
+def _later(view_ref: weakref.ref[CameraView], generation: int, ok: bool, why: str) -> None:
+    """From the demo clip maker's thread: hand the result to the view on the GUI thread."""
+
+    def deliver() -> None:
+        view = view_ref()
+        if view is not None and shiboken6.isValid(view):
+            view._demo_ready(generation, ok, why)
+
+    _the_hub().call.emit(deliver)
