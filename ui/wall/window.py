@@ -26,13 +26,14 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, Q
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -57,8 +58,8 @@ QLabel#wallContext { color: #d9dfe7; font-weight: 600; padding: 0 8px; }
 QLabel#wallContext[kind="incident"] { color: #ffe3b0; }
 QLabel#wallStatus { color: #8b96a5; padding: 0 6px; }
 QLabel#wallStatus[kind="error"] { color: #ff938a; }
-QToolBar { spacing: 4px; padding: 2px; border-bottom: 1px solid #2b323c; }
-QToolBar QLabel { color: #8b96a5; }
+QWidget#wallBar { background: #1f252d; border-bottom: 1px solid #2b323c; }
+QWidget#wallBar QLabel { color: #8b96a5; }
 """
 
 
@@ -104,9 +105,12 @@ class WallWindow(IncidentWork, QMainWindow):
     # -- building
 
     def _build(self) -> None:
-        bar = QToolBar("Wall", self, objectName="wallToolbar")
-        bar.setMovable(False)
-        self.addToolBar(bar)
+        # A plain bar, not a QToolBar: nothing may fall into an overflow menu where the
+        # keyboard cannot reach it (the purpose field above all).
+        bar_widget = QWidget(objectName="wallBar")
+        bar = QHBoxLayout(bar_widget)
+        bar.setContentsMargins(6, 4, 6, 4)
+        bar.setSpacing(6)
         self.layout_box = QComboBox(objectName="wallLayout")
         for label, rows, cols in LAYOUTS:
             self.layout_box.addItem(label, (rows, cols))
@@ -136,7 +140,7 @@ class WallWindow(IncidentWork, QMainWindow):
         load.clicked.connect(self.request_load_view)
         self.context = QLabel("", objectName="wallContext")
         self.purpose = QLineEdit(objectName="wallPurpose")
-        self.purpose.setMinimumWidth(240)
+        self.purpose.setMinimumWidth(200)
         self.purpose.returnPressed.connect(self._on_purpose)
         self.still_button = QPushButton("Still → incident", objectName="wallStill")
         self.still_button.clicked.connect(self.request_still)
@@ -154,11 +158,12 @@ class WallWindow(IncidentWork, QMainWindow):
             save,
             load,
             self.context,
-            self.purpose,
-            self.still_button,
-            self.send_button,
         ):
             bar.addWidget(widget)
+        bar.addWidget(self.purpose, 1)
+        bar.addStretch(0)
+        bar.addWidget(self.still_button)
+        bar.addWidget(self.send_button)
 
         self.directory = CameraDirectory()
         self.directory.search_box.textChanged.connect(self._filter)
@@ -173,7 +178,13 @@ class WallWindow(IncidentWork, QMainWindow):
         split.addWidget(self.grid_host)
         split.setStretchFactor(1, 1)
         split.setSizes([270, 1200])
-        self.setCentralWidget(split)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(bar_widget)
+        column.addWidget(split, 1)
+        self.setCentralWidget(central)
         self.status = QLabel("", objectName="wallStatus")
         self.statusBar().addWidget(self.status, 1)
 
@@ -385,7 +396,8 @@ class WallWindow(IncidentWork, QMainWindow):
             tile.view.stop()
             await self._close_viewing(shown.viewing.id)
         purpose = self.purpose.text().strip()
-        if self.settings.require_purpose and self.incident_id is None and not purpose:
+        asks = self.settings.require_purpose and self.incident_id is None and camera.viewable
+        if asks and not purpose:  # (a registry-only camera is refused, purpose or not)
             tile.refused(camera, "State a purpose (toolbar) to view this camera.")
             self._waiting_for_purpose.append((tile, camera))
             self.purpose.setFocus()
