@@ -259,12 +259,21 @@ class DemoClips:
 
 _libraries: dict[Path, DemoClips] = {}
 _libraries_lock = threading.Lock()
+_configured: Path | None = None
+
+
+def configure(folder: Path) -> None:
+    """Where this workstation keeps its clips (the app calls it with its own paths, which a
+    ``--home`` can move away from what the environment says)."""
+    global _configured
+    _configured = folder
 
 
 def default_library(folder: Path | None = None) -> DemoClips:
-    """The clips of this workstation: in its state folder, or ``folder``."""
+    """The clips of this workstation: ``folder``, or the configured one, or in its state
+    folder."""
     if folder is None:
-        folder = resolve_paths().state_dir / "demo-clips"
+        folder = _configured or resolve_paths().state_dir / "demo-clips"
     with _libraries_lock:
         if folder not in _libraries:
             _libraries[folder] = DemoClips(folder)
