@@ -59,6 +59,7 @@ def test_both_sizes_are_made_as_twenty_second_h264_loops(tmp_path: Path) -> None
 
 
 def test_the_demo_agency_has_a_dozen_playable_cameras(core: DeskCore) -> None:
+    core.geo_now()  # the cameras are placed from the map
     cameras = core.store.read_sync(lambda s: list(s.scalars(select(Camera))))
     playable = [c for c in cameras if c.sharing is not CameraSharing.REGISTRY]
     assert len(playable) == 12
