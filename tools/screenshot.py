@@ -1,6 +1,7 @@
 """Screenshot of the call-taker window with demo data, for the README and for review.
 
     xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py docs/calltaker.png [docs/map.png]
+    xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --wall docs/wall.png
 
 It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
 part of it, and saves a picture of the window as it is on the (virtual) screen.
@@ -92,7 +93,60 @@ async def shoot_map(desk: DeskApp, window: CallTakerWindow, target: Path) -> Non
     window.grab().save(str(target.with_name(target.stem + "-calltaker.png")))
 
 
+async def shoot_wall(target: Path) -> None:
+    """The camera wall with the demo agency's cameras: an incident's nearest cameras docked,
+    then the rest of the town's cameras in a 3x3 (the registry-only one refused on its tile)."""
+    home = Path(tempfile.mkdtemp(prefix="dd-shot-"))
+    paths = resolve_paths(home)
+    paths.ensure()
+    settings = load_settings(paths, environ={})
+    app = QApplication.instance()
+    apply_theme(app, paths.resources_dir, settings.ui.font_pt)
+    core = DeskCore.open(settings, paths)
+    desk = DeskApp(core)
+    ready = asyncio.get_running_loop().create_future()
+    desk.main_window_ready.connect(lambda w: ready.done() or ready.set_result(w))
+    await desk.sign_in("dispatcher", "dispatcher-demo")
+    window = await ready
+    await core.geo()
+    from dispatch_desk.cameras.registry import list_cameras
+
+    cameras = await core.store.read(list_cameras)
+    walls = desk.open_walls()
+    wall = walls[0]
+    wall.resize(1580, 900)
+    wall.move(0, 0)
+    await wall.loaded
+    wall.set_grid(3, 3)
+    live = sorted((c for c in cameras if c.sharing.value == "live"), key=lambda c: c.name)
+    for tile, camera in zip(wall.tiles, live[:8], strict=False):
+        wall.put(tile, [camera])
+    refused = [c for c in cameras if not c.viewable]
+    if refused:
+        wall.put(wall.tiles[8], refused[:1])
+    wall.choose(wall.tiles[4])
+    wall.directory.search_box.setText("")
+    for _ in range(600):  # up to 60 s for the clips to be made and the tiles to go live
+        await asyncio.sleep(0.1)
+        if all(t.view.state.value == "live" for t in wall.tiles[:8]):
+            break
+    await asyncio.sleep(1.5)
+    wall.say("Drag cameras from the list onto a tile · double-click (or Z) enlarges · Ctrl+S saves")
+    await asyncio.sleep(0.2)
+    wall.grab().save(str(target))
+    print(f"saved {target}")
+    window.raise_()
+    await desk.shutdown()
+
+
 def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--wall":
+        wall_target = Path(sys.argv[2])
+        wall_target.parent.mkdir(parents=True, exist_ok=True)
+        QApplication(sys.argv[:1]).setQuitOnLastWindowClosed(False)
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            runner.run(shoot_wall(wall_target))
+        return 0
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/calltaker.png")
     map_target = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     target.parent.mkdir(parents=True, exist_ok=True)

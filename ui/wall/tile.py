@@ -47,6 +47,7 @@ QLabel#tileBadge[state="connecting"] { background: #c8b43c; }
 QLabel#tileBadge[state="reconnecting"] { background: #e0823d; }
 QLabel#tileBadge[state="lost"] { background: #e5534b; }
 QLabel#tileBadge[state="failed"] { background: #e5534b; }
+QLabel#tileBadge[state="refused"] { background: #8b96a5; }
 QLabel#tileBadge[state="idle"] { background: transparent; }
 QLabel#tileMessage { color: #d9dfe7; background: rgba(11, 13, 16, 200); padding: 6px; }
 QLabel#tileMessage[kind="error"] { color: #f0a09b; }
@@ -166,7 +167,8 @@ class WallTile(QFrame):
         self.camera = None
         self.stream = ""
         self.name.setText(camera.name)
-        self._badge(StreamState.FAILED)
+        self.badge.setText("NOT SHOWN")
+        restyle(self.badge, "state", "refused")
         self.show_message(why, error=True)
 
     def wanted_stream(self) -> str:
