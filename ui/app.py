@@ -272,8 +272,7 @@ class DeskApp(QObject):
             dock.hide()
         # Camera walls go dark while the console is locked: nobody watches in the user's name.
         for wall in self.walls:
-            wall.hide()
-            self._hidden_while_locked.append(wall)
+            wall.suspend()
         if self._live is not None:
             self._live.set_locked(True)
         if self._overlay is None:
@@ -307,6 +306,8 @@ class DeskApp(QObject):
         for dock in self._hidden_while_locked:
             dock.show()
         self._hidden_while_locked = []
+        for wall in self.walls:
+            wall.resume()
         if self._live is not None:
             self._live.set_locked(False)
         self.locked = False

@@ -96,6 +96,7 @@ class WallWindow(IncidentWork, QMainWindow):
         self._open: dict[WallTile, _Open] = {}
         self._wanted: dict[WallTile, CameraEntry] = {}
         self._waiting_for_purpose: list[tuple[WallTile, CameraEntry]] = []
+        self._suspended: views.WallSpec | None = None
         self._build()
         self._unsubscribe = core.bus.subscribe(self._on_changes)
         self.set_grid(2, 2)
@@ -480,6 +481,21 @@ class WallWindow(IncidentWork, QMainWindow):
                 ids.append(shown.viewing.id)
         self._wanted.clear()
         return ids
+
+    def suspend(self) -> None:
+        """The console is locked: hide, stop every camera and close its viewing (nobody watches
+        in the user's name); :meth:`resume` brings the same view back."""
+        if self._suspended is None:
+            self._suspended = self.spec()
+        for viewing_id in self.stop_all():
+            self.spawn(self._close_viewing(viewing_id), "close")
+        self.hide()
+
+    def resume(self) -> None:
+        spec, self._suspended = self._suspended, None
+        self.show()
+        if spec is not None:
+            self.apply_spec(spec)
 
     async def close_all(self) -> None:
         """Stop every tile and close its viewing in the audit trail (awaited)."""

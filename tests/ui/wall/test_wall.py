@@ -378,3 +378,44 @@ def test_a_camera_dragged_from_the_map_lands_on_a_tile(
     QApplication.sendEvent(tile, drop)
     qtbot.waitUntil(lambda: tile.camera is not None and tile.camera.id == cam.id, timeout=5000)
     assert [r.camera_id for r in _open_viewings(desk)] == [cam.id]
+
+
+def test_a_sequence_rotates_and_each_camera_shown_is_its_own_viewing(
+    qtbot: QtBot, make_desk: Make, clip: Path
+) -> None:
+    desk = make_desk()
+    cams = _import_cameras(desk, clip, 3)
+    wall = _open_wall(qtbot, desk)
+    wall.dwell_box.setValue(2)
+    tile = wall.tiles[0]
+    _drop(qtbot, wall, tile, [c.name for c in cams])
+    assert tile.camera_ids == [c.id for c in cams]
+    qtbot.waitUntil(lambda: tile.camera is not None and tile.camera.id == cams[0].id)
+    assert tile.seq.text() == "1/3 · 2s"
+    qtbot.waitUntil(lambda: tile.camera is not None and tile.camera.id == cams[1].id, timeout=5000)
+    assert tile.seq.text() == "2/3 · 2s"
+    qtbot.waitUntil(lambda: tile.view.state == StreamState.LIVE, timeout=10000)
+    # The first camera's viewing was closed when the second came up; only one is open.
+    first = desk.core.store.read_sync(viewing.list_viewings, camera_id=cams[0].id)
+    assert len(first) == 1 and first[0].ended_at is not None
+    assert [r.camera_id for r in _open_viewings(desk)] == [cams[1].id]
+
+
+def test_locking_the_console_stops_the_wall_and_unlocking_brings_it_back(
+    qtbot: QtBot, make_desk: Make, clip: Path
+) -> None:
+    desk = make_desk()
+    cams = _import_cameras(desk, clip, 2)
+    wall = _open_wall(qtbot, desk)
+    for tile, cam in zip(wall.tiles, cams, strict=False):
+        _drop(qtbot, wall, tile, [cam.name])
+    qtbot.waitUntil(lambda: len(_open_viewings(desk)) == 2, timeout=5000)
+    desk.lock()
+    assert not wall.isVisible()
+    qtbot.waitUntil(lambda: _open_viewings(desk) == [], timeout=5000)
+    assert all(t.view.state == StreamState.IDLE for t in wall.tiles)
+    password = demo_password(desk.core, "dispatcher")
+    assert _finish(qtbot, desk.unlock(password))
+    assert wall.isVisible()
+    qtbot.waitUntil(lambda: len(_open_viewings(desk)) == 2, timeout=5000)
+    assert [t.camera_ids for t in wall.tiles[:2]] == [[cams[0].id], [cams[1].id]]
