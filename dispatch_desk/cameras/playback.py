@@ -3,7 +3,7 @@
 A :class:`Pipeline` is one attempt at playing one address: a libvlc media player, fed either by
 VLC itself (files, http, demo clips) or by an :class:`~dispatch_desk.cameras.relay.RtspRelay`
 (RTSP). VLC decodes and scales to the size the tile asked for (RV32, libvlc's video callbacks);
-the callbacks run on VLC's threads and only copy the bytes and call ``notify``. Whoever paints
+the callbacks run on VLC's threads and only hand over a buffer and call ``notify``. Whoever paints
 takes the newest frame with :meth:`Pipeline.take_frame` on its own thread.
 
 Stopping a libvlc player can block (it joins VLC's threads), so :meth:`Pipeline.close` hands the
@@ -43,6 +43,8 @@ VLC_ARGS = (
     "--no-stats",
     "--no-audio",
     "--no-sub-autodetect-file",
+    # Fast bilinear: the tiles' downscale costs a third less than bicubic, looks the same.
+    "--swscale-mode=0",
 )
 
 
@@ -53,7 +55,7 @@ class Event(StrEnum):
 
 @dataclass(frozen=True)
 class Frame:
-    data: bytes  # BGRA (VLC's RV32), rows of ``stride`` bytes
+    data: ctypes.Array[ctypes.c_char]  # BGRA (VLC's RV32), rows of ``stride`` bytes
     width: int
     height: int
     stride: int
@@ -93,14 +95,17 @@ _set_format_callbacks.argtypes = [ctypes.c_void_p, _SetupCb, _CleanupCb]
 _set_format_callbacks.restype = None
 
 
-def fit_size(source: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
-    """The output size for a source shown in a box: its shape kept, never larger than the
-    source (no point scaling up in VLC), even widths and heights, at least 16x16."""
+def fit_size(
+    source: tuple[int, int], box: tuple[int, int], max_upscale: float = 2.0
+) -> tuple[int, int]:
+    """The output size for a source shown in a box: its shape kept, even widths and heights,
+    at least 16x16. VLC scales (up to ``max_upscale``), so that the widget paints the frame as
+    it comes, pixel for pixel: scaling in the painter costs more than in VLC's converter."""
     sw, sh = source
     bw, bh = box
     if sw <= 0 or sh <= 0:
         return (max(16, bw) & ~1, max(16, bh) & ~1)
-    scale = min(bw / sw, bh / sh, 1.0)
+    scale = min(bw / sw, bh / sh, max_upscale)
     width = max(16, int(sw * scale)) & ~1
     height = max(16, int(sh * scale)) & ~1
     return width, height
@@ -122,10 +127,9 @@ class Pipeline:
         self._closed = False
         self._ended = False
         self._lock = threading.Lock()
-        self._buffer: ctypes.Array[ctypes.c_char] | None = None
+        self._ring: list[ctypes.Array[ctypes.c_char]] = []
+        self._held = self._published = -1
         self._size = (0, 0)
-        self._pending: Frame | None = None
-        self._newest: Frame | None = None
         self.frames = 0
         self.source_size = (0, 0)
         self.end: RelayEnd | None = None
@@ -190,31 +194,32 @@ class Pipeline:
         pitches[0] = out_w * 4
         lines[0] = out_h
         with self._lock:
-            self._buffer = ctypes.create_string_buffer(out_w * 4 * out_h)
+            # Three buffers, no copies: VLC writes one, one waits for the painter, the
+            # painter holds the third. VLC is never handed the one being painted.
+            self._ring = [ctypes.create_string_buffer(out_w * 4 * out_h) for _ in range(3)]
+            self._held = self._published = -1
             self._size = (out_w, out_h)
-        return 1
+        return 1  # one picture in VLC's pool: lock, unlock and display come in turn
 
     def _on_cleanup(self, opaque):  # type: ignore[no-untyped-def]
-        pass  # the buffer stays until the pipeline goes: VLC may still hold a pointer
+        pass  # the buffers stay until the pipeline goes: the painter may still hold one
 
     def _on_lock(self, opaque, planes):  # type: ignore[no-untyped-def]
-        buffer = self._buffer
-        if buffer is not None:
-            planes[0] = ctypes.addressof(buffer)
-        return None
+        with self._lock:
+            busy = (self._held, self._published)
+            index = next(i for i in range(3) if i not in busy)
+            planes[0] = ctypes.addressof(self._ring[index])
+        return index + 1  # the picture's id, given back to display()
 
     def _on_unlock(self, opaque, picture, planes):  # type: ignore[no-untyped-def]
         pass
 
     def _on_display(self, opaque, picture):  # type: ignore[no-untyped-def]
-        if self._closed or self._buffer is None:
+        if self._closed or not self._ring or not picture:
             return
-        width, height = self._size
-        frame = Frame(self._buffer.raw, width, height, width * 4)
         with self._lock:
-            first_waiting = self._pending is None
-            self._pending = frame
-            self._newest = frame
+            first_waiting = self._published < 0
+            self._published = picture - 1
             self.frames += 1
         if first_waiting and not self._closed:
             self._notify(Event.FRAME)
@@ -246,10 +251,15 @@ class Pipeline:
     # -- the caller's thread
 
     def take_frame(self) -> Frame | None:
-        """The newest frame not yet taken, if any."""
+        """The newest frame not yet taken, if any. Its bytes are VLC's buffer itself, left
+        alone by VLC until the next take_frame(): paint from it, do not keep it longer."""
         with self._lock:
-            frame, self._pending = self._pending, None
-        return frame
+            index = self._published
+            if index < 0:
+                return None
+            self._held, self._published = index, -1
+            width, height = self._size
+            return Frame(self._ring[index], width, height, width * 4)
 
     def take_snapshot(self, path: str) -> bool:
         """The current picture at the source's full size, as a PNG; False if there is none."""

@@ -134,9 +134,14 @@ class RtspRelay:
         self.used_transport = ""
         self.end: RelayEnd | None = None
 
-    def start(self) -> int:
-        """Start pulling; returns the pipe's read end for VLC (the relay closes it)."""
-        self._read_fd, self._write_fd = os.pipe()
+    def start(self, sink_fd: int | None = None) -> int:
+        """Start pulling; returns the pipe's read end for VLC (the relay closes it). With
+        ``sink_fd`` (a FIFO, say) the relay writes there instead, closes it when done, and
+        returns -1."""
+        if sink_fd is None:
+            self._read_fd, self._write_fd = os.pipe()
+        else:
+            self._write_fd = sink_fd
         self._thread = threading.Thread(
             target=self._run, name=f"rtsp-relay {self.url}", daemon=True
         )

@@ -16,6 +16,7 @@ import functools
 import logging
 import os
 import tempfile
+import threading
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from dispatch_desk.cameras import demo_clips
-from dispatch_desk.cameras.playback import Event, Pipeline
+from dispatch_desk.cameras.playback import Event, Pipeline, fit_size
 from dispatch_desk.cameras.relay import EndKind, RelayEnd
 from dispatch_desk.cameras.streams import (
     BadStreamAddress,
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 STALL_S = 2.0  # no frame for this long while live: the signal is lost
 CONNECT_TIMEOUT_S = 10.0  # no first frame for this long: give up this attempt
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0)  # then 4 s for ever: back within ~4.5 s of the camera
-REFIT_FACTOR = 1.6  # tile this much larger/smaller than what VLC scales to: ask again
+REFIT_FACTOR = 1.15  # tile this much larger/smaller than what VLC scales to: ask again
 
 MSG_CONNECTING = "Connecting…"
 MSG_PREPARING = "Preparing demo clip…"
@@ -51,8 +52,14 @@ MSG_RECONNECTING = "Reconnecting…"
 
 
 class _Hub(QObject):
-    """Carries pipeline events from VLC's and the relay's threads to the GUI thread."""
+    """Carries pipeline events from VLC's and the relay's threads to the GUI thread.
 
+    Frames are coalesced: VLC's threads add the pipeline to a set and only the first one to
+    find it empty wakes the GUI thread, which then takes every waiting frame in one go. With
+    16 tiles at 25 fps that is far fewer queued signals than one per frame.
+    """
+
+    wake = Signal()
     event = Signal(int, str)
     call = Signal(object)  # a callable to run on the GUI thread
 
@@ -60,6 +67,9 @@ class _Hub(QObject):
         super().__init__()
         self._views: dict[int, weakref.ref[CameraView]] = {}
         self._next = 0
+        self._waiting: set[int] = set()
+        self._lock = threading.Lock()
+        self.wake.connect(self._frames, Qt.ConnectionType.QueuedConnection)
         self.event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self.call.connect(self._call, Qt.ConnectionType.QueuedConnection)
 
@@ -72,14 +82,36 @@ class _Hub(QObject):
         self._views.pop(key, None)
 
     def notifier(self, key: int):  # type: ignore[no-untyped-def]
-        emit = self.event.emit
-        return lambda event: emit(key, str(event))
+        def notify(event: Event) -> None:  # on VLC's or the relay's thread
+            if event is Event.FRAME:
+                with self._lock:
+                    first = not self._waiting
+                    self._waiting.add(key)
+                if first:
+                    self.wake.emit()
+            else:
+                self.event.emit(key, str(event))
+
+        return notify
+
+    def _view(self, key: int) -> CameraView | None:
+        ref = self._views.get(key)
+        view = ref() if ref is not None else None
+        return view if view is not None and shiboken6.isValid(view) else None
+
+    @Slot()
+    def _frames(self) -> None:
+        with self._lock:
+            keys, self._waiting = self._waiting, set()
+        for key in keys:
+            view = self._view(key)
+            if view is not None:
+                view._pipeline_event(key, Event.FRAME)
 
     @Slot(int, str)
     def _dispatch(self, key: int, event: str) -> None:
-        ref = self._views.get(key)
-        view = ref() if ref is not None else None
-        if view is not None and shiboken6.isValid(view):
+        view = self._view(key)
+        if view is not None:
             view._pipeline_event(key, Event(event))
 
     @Slot(object)
@@ -373,9 +405,10 @@ class CameraView(QWidget):
         pipeline = self._owned.pipelines.get(self._current)
         if pipeline is None or self._image is None or self._state is not StreamState.LIVE:
             return
-        source_w, _ = pipeline.source_size
+        source_w, source_h = pipeline.source_size
+        box = self._box()
+        want_w, _ = fit_size((source_w, source_h), box)
         out_w = self._image.width()
-        want_w = min(self.target_rect().width() * self.devicePixelRatioF(), source_w)
         if want_w > out_w * REFIT_FACTOR or want_w * REFIT_FACTOR < out_w:
             self._refit_timer.start()
 
@@ -387,21 +420,44 @@ class CameraView(QWidget):
     # -- painting
 
     def target_rect(self) -> QRect:
-        """Where the picture goes: as large as fits, its shape kept, centred."""
+        """Where the picture goes: as large as fits, its shape kept, centred. A frame VLC
+        already scaled to (nearly) that size is painted as it is, pixel for pixel."""
         if self._image is None:
             return QRect()
+        ratio = self.devicePixelRatioF()
         shape = self._source_size if not self._source_size.isEmpty() else self._image.size()
         size = shape.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        own = self._image.size() / ratio
+        if (
+            own.width() <= self.width()
+            and own.height() <= self.height()
+            and own.width() >= size.width() - 4
+            and own.height() >= size.height() - 4
+        ):
+            size = own
         x = (self.width() - size.width()) // 2
         y = (self.height() - size.height()) // 2
         return QRect(x, y, size.width(), size.height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#000000"))
-        if self._image is not None:
+        black = QColor("#000000")
+        if self._image is None:
+            painter.fillRect(self.rect(), black)
+        else:
             target = self.target_rect()
-            if target.size() != self._image.size():
+            # Only the bars around the picture: the picture covers the rest.
+            if target.top() > 0:
+                painter.fillRect(0, 0, self.width(), target.top(), black)
+            if target.bottom() < self.height() - 1:
+                painter.fillRect(0, target.bottom() + 1, self.width(), self.height(), black)
+            if target.left() > 0:
+                painter.fillRect(0, target.top(), target.left(), target.height(), black)
+            if target.right() < self.width() - 1:
+                painter.fillRect(
+                    target.right() + 1, target.top(), self.width(), target.height(), black
+                )
+            if target.size() * self.devicePixelRatioF() != self._image.size():
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(target, self._image)
             if self._state is not StreamState.LIVE:
