@@ -33,6 +33,7 @@ from dispatch_desk.cameras.streams import StreamCredentials, redact_url
 
 log = logging.getLogger(__name__)
 
+SMALL_TILE_PX = 1280 * 720
 CACHING_MS = 300  # VLC's buffer: less drops frames on a loaded machine
 VLC_ARGS = (
     "--quiet",
@@ -170,11 +171,16 @@ class Pipeline:
         self._start(media)
 
     def _start(self, media: vlc.Media) -> None:
+        if self._box[0] * self._box[1] <= SMALL_TILE_PX:
+            # A small tile: one decoding thread per stream. A wall has parallelism in its many
+            # streams already; frame threads in each only add hand-overs (~10% of the CPU).
+            media.add_option(":avcodec-threads=1")
         with _open_lock:
             _open.add(self)
         player = vlc_instance().media_player_new()
         player.set_media(media)
-        player.video_set_callbacks(*self._callbacks[:3], None)
+        lock, _unlock, display = self._callbacks[:3]
+        player.video_set_callbacks(lock, None, display, None)  # no unlock: one call less
         _set_format_callbacks(player, *self._callbacks[3:])
         events = player.event_manager()
         events.event_attach(vlc.EventType.MediaPlayerEndReached, self._vlc_ended)

@@ -173,7 +173,9 @@ class CameraView(QWidget):
         self._current = 0  # key of the pipeline on screen
         self._refit = 0  # key of a pipeline started at a new size, shown once it has a frame
         self._image: QImage | None = None
-        self._image_data = b""
+        self._images: dict[int, QImage] = {}
+        self._buffers: dict[int, object] = {}
+        self._target: tuple[tuple[int, ...], QRect] = ((), QRect())
         self._source_size = QSize(0, 0)
         self._first_pending = False  # first frame of this play() not yet painted
         self._first_done = False
@@ -229,7 +231,9 @@ class CameraView(QWidget):
         """Idempotent; never blocks the GUI thread for long."""
         self._halt()
         self._generation += 1
-        self._image, self._image_data = None, b""
+        self._image = None
+        self._images.clear()
+        self._buffers.clear()
         self._source_size = QSize(0, 0)
         self._set_state(StreamState.IDLE, "")
         self.update()
@@ -332,10 +336,19 @@ class CameraView(QWidget):
         frame = pipeline.take_frame()
         if frame is None:
             return
-        self._image_data = frame.data  # the QImage paints straight from these bytes
-        self._image = QImage(
-            self._image_data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
-        )
+        # The QImage paints straight from VLC's buffer (one of three, reused): make one
+        # QImage per buffer, not one per frame.
+        image = self._images.get(id(frame.data))
+        if image is None or image.width() != frame.width or image.height() != frame.height:
+            if len(self._images) >= 6:  # an older pipeline's, or an older size's
+                self._images.clear()
+                self._buffers.clear()
+            image = QImage(
+                frame.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
+            )
+            self._images[id(frame.data)] = image
+            self._buffers[id(frame.data)] = frame.data  # keeps the memory while painted
+        self._image = image
         width, height = pipeline.source_size
         if self._state is not StreamState.LIVE and source_kind_needs_check(self._source):
             # VLC's format callback gives the coded size; ask for the picture's.
@@ -345,7 +358,8 @@ class CameraView(QWidget):
                 width, height = true_w, true_h
                 if abs(true_w / true_h - frame.width / frame.height) > 0.02:
                     self._refit_timer.start()
-        self._source_size = QSize(width, height)
+        if (width, height) != self._source_size.toTuple():
+            self._source_size = QSize(width, height)
         self._last_frame = time.monotonic()
         self.frames_shown += 1
         if self._state is not StreamState.LIVE:
@@ -424,6 +438,20 @@ class CameraView(QWidget):
         already scaled to (nearly) that size is painted as it is, pixel for pixel."""
         if self._image is None:
             return QRect()
+        key = (
+            self.width(),
+            self.height(),
+            self._image.width(),
+            self._image.height(),
+            self._source_size.width(),
+            self._source_size.height(),
+        )
+        if self._target[0] != key:
+            self._target = (key, self._fit_target())
+        return QRect(self._target[1])
+
+    def _fit_target(self) -> QRect:
+        assert self._image is not None
         ratio = self.devicePixelRatioF()
         shape = self._source_size if not self._source_size.isEmpty() else self._image.size()
         size = shape.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
