@@ -419,3 +419,37 @@ def test_locking_the_console_stops_the_wall_and_unlocking_brings_it_back(
     assert wall.isVisible()
     qtbot.waitUntil(lambda: len(_open_viewings(desk)) == 2, timeout=5000)
     assert [t.camera_ids for t in wall.tiles[:2]] == [[cams[0].id], [cams[1].id]]
+
+
+def test_by_keyboard_find_a_camera_and_put_it_in_the_chosen_tile(
+    qtbot: QtBot, make_desk: Make, clip: Path
+) -> None:
+    desk = make_desk()
+    cams = _import_cameras(desk, clip, 3)
+    wall = _open_wall(qtbot, desk)
+    qtbot.waitUntil(lambda: wall.directory.index_of("Wall Cam 02").isValid(), timeout=5000)
+    assert wall.current is wall.tiles[0]
+    qtbot.keyClick(wall, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(wall, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    assert wall.current is wall.tiles[3]
+    qtbot.keyClick(wall, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is wall.directory.search_box
+    qtbot.keyClicks(wall.directory.search_box, "zcam 02")  # Z typed is a letter, not "enlarge"
+    assert wall.enlarged is None
+    qtbot.keyClick(wall.directory.search_box, Qt.Key.Key_Home)
+    qtbot.keyClick(wall.directory.search_box, Qt.Key.Key_Delete)  # and Delete edits the text
+    assert wall.directory.search_box.text() == "cam 02"
+    assert [e.name for e in wall.directory.model.entries] == ["Wall Cam 02"]
+    qtbot.keyClick(wall.directory.search_box, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is wall.directory.list
+    qtbot.keyClick(wall.directory.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wall.tiles[3].camera is not None, timeout=5000)
+    assert wall.tiles[3].camera.id == cams[1].id
+    qtbot.keyClick(wall, Qt.Key.Key_Z)
+    assert wall.enlarged is wall.tiles[3]
+    qtbot.keyClick(wall, Qt.Key.Key_Escape)
+    assert wall.enlarged is None
+    wall.tiles[3].setFocus()
+    qtbot.keyClick(wall, Qt.Key.Key_Delete)
+    assert wall.tiles[3].camera is None
+    qtbot.waitUntil(lambda: _open_viewings(desk) == [], timeout=5000)
