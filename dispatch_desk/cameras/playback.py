@@ -19,10 +19,10 @@ import atexit
 import ctypes
 import logging
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,7 +66,37 @@ _instance: vlc.Instance | None = None
 _instance_lock = threading.Lock()
 _open: set[Pipeline] = set()
 _open_lock = threading.Lock()
-_reaper = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vlc-reaper")
+
+
+class _Workers:
+    """Two daemon threads for slow libvlc calls (stopping, releasing, making players). Not an
+    executor: the interpreter joins those at exit before atexit handlers run, and then refuses
+    new work, just when every player must still be stopped."""
+
+    def __init__(self, count: int) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._count = count
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            while len(self._threads) < self._count:
+                thread = threading.Thread(target=self._work, name="vlc-worker", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        self._queue.put(job)
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                job()
+            except Exception:
+                log.exception("camera player clean-up failed")
+
+
+_reaper = _Workers(2)
 
 
 def vlc_instance() -> vlc.Instance:
@@ -78,6 +108,42 @@ def vlc_instance() -> vlc.Instance:
             if _instance is None:
                 raise RuntimeError("libvlc could not start (is libvlc5 installed?)")
         return _instance
+
+
+class _PlayerPool:
+    """Media players made ahead on a background thread: making one takes ~5 ms, and a wall
+    switching 16 tiles would otherwise spend them all on the GUI thread."""
+
+    def __init__(self, spare: int) -> None:
+        self.spare = spare
+        self._ready: list[vlc.MediaPlayer] = []
+        self._lock = threading.Lock()
+        self._filling = False
+
+    def take(self) -> vlc.MediaPlayer:
+        with self._lock:
+            player = self._ready.pop() if self._ready else None
+            fill = not self._filling
+            self._filling = True
+        if fill:
+            _reaper.submit(self._fill)
+        return player if player is not None else vlc_instance().media_player_new()
+
+    def _fill(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    if len(self._ready) >= self.spare:
+                        return
+                player = vlc_instance().media_player_new()
+                with self._lock:
+                    self._ready.append(player)
+        finally:
+            with self._lock:
+                self._filling = False
+
+
+_players = _PlayerPool(spare=16)
 
 
 # libvlc_video_format_cb: python-vlc declares the chroma as c_char_p, which cannot be written.
@@ -177,7 +243,7 @@ class Pipeline:
             media.add_option(":avcodec-threads=1")
         with _open_lock:
             _open.add(self)
-        player = vlc_instance().media_player_new()
+        player = _players.take()
         player.set_media(media)
         lock, _unlock, display = self._callbacks[:3]
         player.video_set_callbacks(lock, None, display, None)  # no unlock: one call less

@@ -16,6 +16,7 @@ Errors are told with the credentials taken out (:func:`~dispatch_desk.cameras.st
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import errno
 import logging
@@ -126,7 +127,8 @@ class RtspRelay:
         self._on_end = on_end
         self._on_open = on_open
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+        self._started = False
         self._read_fd = -1
         self._write_fd = -1
         self._fd_lock = threading.Lock()
@@ -142,10 +144,11 @@ class RtspRelay:
             self._read_fd, self._write_fd = os.pipe()
         else:
             self._write_fd = sink_fd
-        self._thread = threading.Thread(
-            target=self._run, name=f"rtsp-relay {self.url}", daemon=True
-        )
-        self._thread.start()
+        self._started = True
+        # A bare thread: threading.Thread.start() waits until the new thread runs (costly
+        # when a wall switches 16 streams at once), and the interpreter does not wait for
+        # it at exit (the players are stopped at exit, which ends their relays).
+        _thread.start_new_thread(self._run, ())
         return self._read_fd
 
     def stop(self) -> None:
@@ -161,10 +164,8 @@ class RtspRelay:
             os.close(fd)
 
     def join(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        """Until the relay's thread is done with it; False on timeout."""
+        return self._done.wait(timeout) if self._started else True
 
     # -- the relay thread
 
@@ -183,8 +184,11 @@ class RtspRelay:
             end = RelayEnd(EndKind.STOPPED, "Stopped")
         self.end = end
         log.debug("relay %s ended: %s %s", self.url, end.kind, end.message)
-        if self._on_end is not None:
-            self._on_end(end)
+        try:
+            if self._on_end is not None:
+                self._on_end(end)
+        finally:
+            self._done.set()
 
     def _open(self) -> av.container.InputContainer | RelayEnd:
         transports = ("tcp", "udp") if self.transport == "auto" else (self.transport,)
