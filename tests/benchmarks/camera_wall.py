@@ -1,8 +1,12 @@
 """Camera wall benchmark: 4, 9 and 16 tiles of 640x360 H.264 at 25 fps from a local RTSP server.
 
     python -m tests.benchmarks.camera_wall [--seconds 10] [--counts 4,9,16] [--size 1920x1080]
+                                           [--speed 0]
 
-The RTSP server is gst-rtsp-server on 127.0.0.1 (tests/helpers/rtsp.py), one mount per tile.
+The RTSP server is gst-rtsp-server on 127.0.0.1 (tests/helpers/rtsp.py), one mount per tile,
+each a videotestsrc pattern (bars, a ball, snow, circles, ...) standing still unless --speed
+makes it pan: still pictures are cheap to decode, so the baseline is small and the wall's fixed
+cost per frame (scaling to RGB, painting) weighs more in the ratio.
 
 Wall: a real window (QT_QPA_PLATFORM=offscreen) of N CameraViews in a grid, in this process:
 PyAV relay -> libvlc decode and scale to the tile -> frames copied on VLC's threads -> QImage
@@ -367,6 +371,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--counts", default="4,9,16")
     parser.add_argument("--size", default="1920x1080", help="the wall window, WxH")
+    parser.add_argument(
+        "--speed",
+        type=int,
+        default=0,
+        help="pan the test pictures this many pixels a frame (more to decode, like a busy "
+        "scene); 0 = videotestsrc's patterns standing still, as the issue's server",
+    )
     parser.add_argument("--relay", nargs="*", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.relay is not None:
@@ -400,7 +411,8 @@ def main() -> int:
         "tiles": {},
     }
     failed: list[str] = []
-    with RtspServer(mounts=max(counts)) as server:
+    report["pattern_speed_px_per_frame"] = args.speed
+    with RtspServer(mounts=max(counts), speed=args.speed) as server:
         wall = None
         for count in counts:
             if wall is not None:

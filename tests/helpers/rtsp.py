@@ -51,10 +51,12 @@ class RtspServer:
         width: int = 640,
         height: int = 360,
         fps: int = 25,
+        speed: int = 0,
     ) -> None:
         self.mounts = mounts
         self.auth = auth
         self.size = (width, height, fps)
+        self.speed = speed  # pixels a frame the test picture pans (0: still patterns)
         self.port = 0
         self._proc: subprocess.Popen[str] | None = None
 
@@ -82,6 +84,7 @@ class RtspServer:
             f"--width={width}",
             f"--height={height}",
             f"--fps={fps}",
+            f"--speed={self.speed}",
         ]
         if self.auth:
             command.append(f"--auth={self.auth[0]}:{self.auth[1]}")

@@ -1,7 +1,7 @@
 """A small RTSP server for the camera tests, run by Debian's /usr/bin/python3 with gst-rtsp-server.
 
     /usr/bin/python3 tests/helpers/rtsp_server.py --port P --mounts N [--auth USER:PASS]
-        [--width 640 --height 360 --fps 25]
+        [--width 640 --height 360 --fps 25 --speed 0]
 
 Serves rtsp://127.0.0.1:P/cam0 .. /cam{N-1}: live videotestsrc encoded by x264 (zero latency,
 ultrafast, a key frame every second), over TCP or UDP as the client asks. ``--auth`` puts every
@@ -22,7 +22,7 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 PIPELINE = (
-    "( videotestsrc is-live=true pattern={pattern} ! "
+    "( videotestsrc is-live=true pattern={pattern} horizontal-speed={speed} ! "
     "video/x-raw,width={width},height={height},framerate={fps}/1 ! "
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} ! "
     "rtph264pay name=pay0 pt=96 config-interval=1 )"
@@ -38,6 +38,9 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument(
+        "--speed", type=int, default=0, help="pixels a frame the picture pans: motion to encode"
+    )
     args = parser.parse_args()
 
     Gst.init(None)
@@ -64,6 +67,7 @@ def main() -> int:
                 width=args.width,
                 height=args.height,
                 fps=args.fps,
+                speed=args.speed,
             )
         )
         factory.set_shared(True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,7 +130,10 @@ def test_a_wrong_address_fails_with_a_clear_text_and_is_not_retried(
     assert open_pipelines() == 0  # nothing keeps knocking
 
 
-def test_wrong_credentials_fail_and_the_password_is_never_shown(qtbot: QtBot) -> None:
+def test_wrong_credentials_fail_and_the_password_is_never_shown(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     with RtspServer(mounts=1, auth=("officer", "s3cret!")) as server:
         view = make_view(qtbot)
         view.play(server.url(0), StreamCredentials("officer", "wrong-one"))
@@ -140,6 +144,10 @@ def test_wrong_credentials_fail_and_the_password_is_never_shown(qtbot: QtBot) ->
             view.play(server.url(0), StreamCredentials("officer", "s3cret!"))
         assert view.state is StreamState.LIVE
         assert "s3cret" not in view.url and view.url == server.url(0)
+        view.stop()
+    assert caplog.records  # the player did log (at debug) what it did, without secrets
+    assert not [r for r in caplog.records if "s3cret" in r.getMessage()]
+    assert not [r for r in caplog.records if "wrong-one" in r.getMessage()]
 
 
 def test_a_demo_camera_prepares_its_clip_then_plays_it(
