@@ -182,6 +182,7 @@ class CameraView(QWidget):
         self._last_frame = 0.0
         self._attempt_started = 0.0
         self._failures = 0
+        self._why = ""  # why the last attempt ended
         self._retry_at = 0.0
         self._generation = 0  # bumps on every play()/stop(): late callbacks check it
         self.frames_shown = 0
@@ -383,6 +384,7 @@ class CameraView(QWidget):
             self._set_state(StreamState.FAILED, end.message)
             log.info("camera %s: failed: %s", source.url if source else "?", end.message)
             return
+        self._why = end.message
         delay = BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)]
         self._failures += 1
         self._retry_at = time.monotonic() + delay
@@ -399,8 +401,10 @@ class CameraView(QWidget):
         self._current = self._start_pipeline()
 
     def _countdown(self) -> str:
-        left = max(0.0, self._retry_at - time.monotonic())
-        return f"Signal lost – reconnecting in {max(1, round(left))} s"
+        left = max(1, round(max(0.0, self._retry_at - time.monotonic())))
+        if not self._first_done:  # never had a picture since play(): nothing was lost
+            return f"{self._why} – retrying in {left} s"
+        return f"Signal lost – reconnecting in {left} s"
 
     def _on_tick(self) -> None:
         now = time.monotonic()

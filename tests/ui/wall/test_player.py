@@ -130,6 +130,21 @@ def test_a_wrong_address_fails_with_a_clear_text_and_is_not_retried(
     assert open_pipelines() == 0  # nothing keeps knocking
 
 
+def test_a_camera_that_does_not_answer_yet_is_retried_not_failed(qtbot: QtBot) -> None:
+    with RtspServer(mounts=1) as server:
+        server.stop()  # the camera is off when the tile opens; it comes on later
+        view = make_view(qtbot)
+        watch = Watch(view)
+        view.play(server.url(0))
+        qtbot.waitUntil(lambda: view.state is StreamState.RECONNECTING, timeout=5000)
+        assert view.message.startswith("Camera not answering – retrying in ")
+        assert not watch.saw(StreamState.LOST)  # there was no picture to lose
+        server.start()
+        with qtbot.waitSignal(view.first_frame, timeout=10_000):
+            pass
+        assert view.state is StreamState.LIVE and not watch.saw(StreamState.FAILED)
+
+
 def test_wrong_credentials_fail_and_the_password_is_never_shown(
     qtbot: QtBot, caplog: pytest.LogCaptureFixture
 ) -> None:
