@@ -9,6 +9,7 @@ a few seconds, on one background thread, so that start-up is not slowed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -123,6 +124,7 @@ def _rgba(r: int, g: int, b: int) -> bytes:
     return bytes((r, g, b, 255))
 
 
+@functools.lru_cache(maxsize=4)
 def _background(width: int, height: int) -> bytes:
     rows = []
     for y in range(height):
@@ -133,6 +135,13 @@ def _background(width: int, height: int) -> bytes:
             shade = _rgba(v, v + 4, v + 10)
         rows.append(shade * width)
     return b"".join(rows)
+
+
+@functools.lru_cache(maxsize=4)
+def _name_bar(name: str, width: int) -> bytes:
+    bar = _Canvas(width, 26, _rgba(0, 0, 0) * width * 26)
+    bar.text(8, 6, name[:50], 2, _rgba(230, 230, 230))
+    return bytes(bar.pixels)
 
 
 def draw_frame(name: str, index: int, width: int = 640, height: int = 360) -> bytes:
@@ -150,8 +159,7 @@ def draw_frame(name: str, index: int, width: int = 640, height: int = 360) -> by
     bounce = int(abs(math.sin(2 * math.pi * t)) * 14)
     canvas.disc(walk, int(height * 0.47) - bounce, 11, _rgba(210, 190, 90))
     # The camera's name top left, the running clock bottom right.
-    canvas.rect(0, 0, width, 26, _rgba(0, 0, 0))
-    canvas.text(8, 6, name[:50], 2, _rgba(230, 230, 230))
+    canvas.pixels[: width * 26 * 4] = _name_bar(name, width)
     whole = int(t)
     clock = f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}.{index % FPS * 4:02d}"
     canvas.rect(
