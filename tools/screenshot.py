@@ -3,6 +3,7 @@
     xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py docs/calltaker.png [docs/map.png]
     xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py --texting docs/texting.png \
         --feedback docs/feedback.png
+    xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --wall docs/wall.png
 
 It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
 part of it, and saves a picture of the window as it is on the (virtual) screen. With --texting:
@@ -96,19 +97,68 @@ async def shoot_map(desk: DeskApp, window: CallTakerWindow, target: Path) -> Non
     window.grab().save(str(target.with_name(target.stem + "-calltaker.png")))
 
 
+async def shoot_wall(target: Path) -> None:
+    """The camera wall with the demo agency's cameras: an incident's nearest cameras docked,
+    then the rest of the town's cameras in a 3x3 (the registry-only one refused on its tile)."""
+    home = Path(tempfile.mkdtemp(prefix="dd-shot-"))
+    paths = resolve_paths(home)
+    paths.ensure()
+    settings = load_settings(paths, environ={})
+    app = QApplication.instance()
+    apply_theme(app, paths.resources_dir, settings.ui.font_pt)
+    core = DeskCore.open(settings, paths)
+    desk = DeskApp(core)
+    ready = asyncio.get_running_loop().create_future()
+    desk.main_window_ready.connect(lambda w: ready.done() or ready.set_result(w))
+    await desk.sign_in("dispatcher", "dispatcher-demo")
+    window = await ready
+    await core.geo()
+    from dispatch_desk.cameras.registry import list_cameras
+
+    cameras = await core.store.read(list_cameras)
+    walls = desk.open_walls()
+    wall = walls[0]
+    wall.resize(1580, 900)
+    wall.move(0, 0)
+    await wall.loaded
+    wall.set_grid(3, 3)
+    live = sorted((c for c in cameras if c.sharing.value == "live"), key=lambda c: c.name)
+    for tile, camera in zip(wall.tiles, live[:8], strict=False):
+        wall.put(tile, [camera])
+    refused = [c for c in cameras if not c.viewable]
+    if refused:
+        wall.put(wall.tiles[8], refused[:1])
+    wall.choose(wall.tiles[4])
+    wall.directory.search_box.setText("")
+    for _ in range(600):  # up to 60 s for the clips to be made and the tiles to go live
+        await asyncio.sleep(0.1)
+        if all(t.view.state.value == "live" for t in wall.tiles[:8]):
+            break
+    await asyncio.sleep(1.5)
+    wall.say("Drag cameras from the list onto a tile · double-click (or Z) enlarges · Ctrl+S saves")
+    await asyncio.sleep(0.2)
+    wall.grab().save(str(target))
+    print(f"saved {target}")
+    window.raise_()
+    await desk.shutdown()
+
+
 def main() -> int:
     args = sys.argv[1:]
     extra: dict[str, Path] = {}
-    for flag in ("--texting", "--feedback"):
+    for flag in ("--texting", "--feedback", "--wall"):
         if flag in args:
             at = args.index(flag)
             extra[flag] = Path(args[at + 1])
+            extra[flag].parent.mkdir(parents=True, exist_ok=True)
             del args[at : at + 2]
     QApplication(sys.argv[:1]).setQuitOnLastWindowClosed(False)
     if extra:
         from screenshot_texts import shoot_feedback, shoot_texting  # beside this file
 
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            if "--wall" in extra:
+                runner.run(shoot_wall(extra["--wall"]))
             if "--texting" in extra:
                 runner.run(shoot_texting(extra["--texting"]))
             if "--feedback" in extra:

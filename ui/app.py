@@ -33,6 +33,7 @@ from ui.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from ui.live.desk import LiveDesk
+    from ui.wall.window import WallWindow
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class DeskApp(QObject):
         # Citizen live sessions: made when first needed (WebRTC and FFmpeg take ~0.3 s to
         # load), and the embedded gateway starts with the first invite.
         self._live: LiveDesk | None = None
+        self.walls: list[WallWindow] = []  # camera walls of the signed-in user, one a screen
         self._start_sync()
         # Status texts and surveys: judged as changes are stored (or pulled), and swept at once
         # for what came due while the desk was off.
@@ -96,6 +98,42 @@ class DeskApp(QObject):
     def _show_sync_status(self, status: SyncStatus) -> None:
         if self.window is not None:
             self.window.status_sync.show_status(status)
+
+    # -- camera walls
+
+    def open_walls(self) -> list[WallWindow]:
+        """A camera wall on every screen that has none yet (raised if it has)."""
+        from ui.wall.window import WallWindow
+
+        if self.actor is None or self.locked:
+            return []
+        for screen in QApplication.screens()[len(self.walls) :]:
+            wall = WallWindow(self.core, self.actor, number=len(self.walls) + 1)
+            wall.closed.connect(lambda w: self.walls.remove(w) if w in self.walls else None)
+            wall.place_on(screen)
+            self.walls.append(wall)
+            wall.show()
+        for wall in self.walls:
+            wall.raise_()
+        return self.walls
+
+    async def cameras_near(self, incident_id: object) -> WallWindow | None:
+        """The incident's nearest cameras, docked in the first wall (opened if need be)."""
+        walls = self.walls or self.open_walls()
+        if not walls:
+            return None
+        wall = walls[0]
+        wall.raise_()
+        wall.activateWindow()
+        await wall.dock_incident(incident_id)  # type: ignore[arg-type]
+        return wall
+
+    async def _close_walls(self) -> None:
+        walls, self.walls = self.walls, []
+        for wall in walls:
+            await wall.close_all()
+            wall.close()
+            wall.deleteLater()
 
     # -- signing in and out
 
@@ -140,6 +178,10 @@ class DeskApp(QObject):
         window.lock_requested.connect(self.lock)
         window.live_video_requested.connect(
             lambda incident_id: self.live.request_invite(actor, incident_id, window)
+        )
+        window.camera_wall_requested.connect(self.open_walls)
+        window.cameras_near_requested.connect(
+            lambda incident_id: self.tasks.spawn(self.cameras_near(incident_id), "cameras-near")
         )
         if not self.layouts.restore("calltaker", window):
             window.resize(1500, 900)
@@ -208,6 +250,7 @@ class DeskApp(QObject):
             self.speech = None
         if self._live is not None:
             self._live.signed_out()
+        await self._close_walls()
         self.window, self.actor = None, None
         self.locked = False
         self._overlay = None
@@ -234,6 +277,9 @@ class DeskApp(QObject):
         ]
         for dock in self._hidden_while_locked:
             dock.hide()
+        # Camera walls go dark while the console is locked: nobody watches in the user's name.
+        for wall in self.walls:
+            wall.suspend()
         if self._live is not None:
             self._live.set_locked(True)
         if self._overlay is None:
@@ -267,6 +313,8 @@ class DeskApp(QObject):
         for dock in self._hidden_while_locked:
             dock.show()
         self._hidden_while_locked = []
+        for wall in self.walls:
+            wall.resume()
         if self._live is not None:
             self._live.set_locked(False)
         self.locked = False

@@ -9,6 +9,7 @@ dispatch-desk settings              list every setting with its default
 dispatch-desk say --to-file FILE "TEXT"          hear (or save as WAV) how the desk says TEXT
 dispatch-desk gis import FILE... [--layer KIND] [--replace]   load the agency's GeoJSON layers
 dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map matches, scored
+dispatch-desk cameras import FILE   load cameras (CSV or JSON) into the registry
 """
 
 from __future__ import annotations
@@ -96,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     gis_import.add_argument(
         "--replace", action="store_true", help="drop every layer imported before, not just these"
     )
+    cameras = sub.add_parser("cameras", help="the camera registry")
+    cameras_sub = cameras.add_subparsers(dest="cameras_command", required=True)
+    cameras_import = cameras_sub.add_parser(
+        "import", help="load cameras from a CSV or JSON file (all rows or none)"
+    )
+    cameras_import.add_argument("file", type=Path, metavar="FILE")
     geocode = gis_sub.add_parser("geocode", help="print the best matches for an address")
     geocode.add_argument("text", nargs="*", help="the address as a call-taker would type it")
     geocode.add_argument("--limit", type=int, default=5, help="at most this many matches")
@@ -301,6 +308,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.gis_command == "import":
             return run_import(settings, paths, args.files, args.layer, args.replace)
         return run_geocode(settings, paths, " ".join(args.text), args.limit, args.reverse)
+    if args.command == "cameras":
+        from dispatch_desk.cameras.cli import run_import as import_cameras
+
+        return import_cameras(settings, paths, args.file)
     if args.command == "say":
         from dispatch_desk.speech.say import run_say
 

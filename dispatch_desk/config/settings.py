@@ -338,6 +338,28 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class CamerasSettings:
+    """The camera wall: which cameras an incident brings up, and why a viewing is recorded."""
+
+    nearest_count: int = _bounded(
+        4, low=1, high=16, doc="Cameras docked in a wall view for an incident."
+    )
+    nearest_radius_m: float = _bounded(
+        400.0, low=10.0, high=20000.0, doc="How far from an incident to look for cameras."
+    )
+    require_purpose: bool = _bounded(
+        False,
+        doc="Ask for a stated purpose before showing a camera when no incident is in context.",
+    )
+    main_stream_min_px: int = _bounded(
+        560,
+        low=0,
+        high=10000,
+        doc="A tile at least this wide plays the camera's main stream; narrower: the sub-stream.",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -352,6 +374,7 @@ class Settings:
     map: MapSettings = field(default_factory=MapSettings)
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     texting: TextingSettings = field(default_factory=TextingSettings)
+    cameras: CamerasSettings = field(default_factory=CamerasSettings)
 
     @property
     def demo_mode(self) -> bool:

@@ -1,7 +1,9 @@
 """The demo town's cameras: a dozen, at places a city would watch, looking at them.
 
-Positions only; their streams (generated clips) belong to the camera wall. Made alike on every
-demo workstation (stable ids, genesis clock), so the copies merge into one registry.
+Each plays a clip the project makes itself (``demo:<slug>``, and ``demo:<slug>/sub`` for small
+tiles; see dispatch_desk/cameras/demo_clips.py), so a new user sees a working wall with no
+camera. Made alike on every demo workstation (stable ids, genesis clock), so the copies merge
+into one registry. A thirteenth, private and "registry only", is shown but never opened.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dispatch_desk.cameras.demo_clips import slugify
 from dispatch_desk.domain.enums import CameraOwner, CameraSharing
 from dispatch_desk.events import note_change
 from dispatch_desk.geo.geometry import LatLon, bearing_deg, offset
@@ -66,6 +69,7 @@ def seed_demo_cameras(session: Session, layers: GisLayers, now: datetime) -> int
             owner=CameraOwner.PUBLIC,
             sharing=CameraSharing.LIVE,
             updated_at=now,
+            **demo_urls(name),
         )
         session.add(camera)
         note_change(session, "camera", camera.id)
@@ -83,6 +87,12 @@ def seed_demo_cameras(session: Session, layers: GisLayers, now: datetime) -> int
             now,
         )
     return added
+
+
+def demo_urls(name: str) -> dict[str, str]:
+    """The generated clip a demo camera plays: main stream and the sub-stream for small tiles."""
+    slug = slugify(name)
+    return {"main_url": f"demo:{slug}", "sub_url": f"demo:{slug}/sub"}
 
 
 def _add(
@@ -106,6 +116,7 @@ def _add(
         owner=owner,
         sharing=sharing,
         updated_at=now,
+        **demo_urls(name),
     )
     session.add(camera)
     note_change(session, "camera", camera.id)

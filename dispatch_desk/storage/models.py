@@ -520,3 +520,60 @@ class SmsConversation(Base):
     closed_at: Mapped[datetime | None]
     workstation: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime]
+# -- The camera wall: who watched which camera and why, saved wall views, stills for incidents.
+
+
+class CameraViewing(Base):
+    """One time a camera was shown on a wall: who, which camera, from when to when, and why
+    (an incident or a stated purpose). Opened when the tile starts showing it, closed when it
+    stops; a viewing never closed (a crash) keeps ``ended_at`` empty."""
+
+    __tablename__ = "camera_viewing"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("camera.id"), index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    workstation: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    stream: Mapped[str] = mapped_column(String(8), default="sub")  # "sub" or "main" at opening
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+    duration_s: Mapped[float | None]
+
+
+class WallView(Base):
+    """A saved, named wall view: its grid and which camera (or sequence) is in which tile, as
+    JSON. Stored in the database so it follows the dispatcher to any workstation."""
+
+    __tablename__ = "wall_view"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    spec: Mapped[str] = mapped_column(Text)  # JSON, see dispatch_desk.cameras.views
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    workstation: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class CameraStill(Base):
+    """A frame from a wall tile attached to an incident: a JPEG in the media folder of the
+    workstation that took it, with its SHA-256. Its own table, not CitizenMedia: that row
+    belongs to a caller's live session (``session_id`` is required), a camera still does not."""
+
+    __tablename__ = "camera_still"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("camera.id"), index=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(300))
+    size_bytes: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    taken_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    workstation: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    sent_to: Mapped[str] = mapped_column(Text, default="")  # call signs it was queued for
+    sent_at: Mapped[datetime | None]

@@ -35,6 +35,9 @@ SYNCED_TABLES: tuple[str, ...] = (
     "incident_texting",
     "survey",
     "sms_conversation",
+    "camera_viewing",
+    "wall_view",
+    "camera_still",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 

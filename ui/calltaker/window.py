@@ -66,6 +66,8 @@ class CallTakerWindow(QMainWindow):
     logout_requested = Signal()
     lock_requested = Signal()
     live_video_requested = Signal(object)
+    camera_wall_requested = Signal()  # a camera wall on each screen
+    cameras_near_requested = Signal(object)  # incident id: its nearest cameras in a wall
 
     def __init__(
         self,
@@ -214,6 +216,13 @@ class CallTakerWindow(QMainWindow):
             (window_menu, "Map window", "F9", self.maps.show_window),
             (menu, "Accept caller's device location", "Ctrl+D", self.maps.accept_device_location),
             (menu, "Live video…", "Ctrl+Shift+V", self.request_live_video),
+            (
+                window_menu,
+                "Camera wall (each screen)",
+                "Ctrl+Shift+W",
+                self.camera_wall_requested.emit,
+            ),
+            (menu, "Cameras near this incident", "Ctrl+Shift+N", self.request_cameras_near),
         ]
         for target, text, keys, slot in entries:
             action = QAction(text, self)
@@ -365,6 +374,13 @@ class CallTakerWindow(QMainWindow):
             self.form.show_banner("error", "Save the incident first, then ask for live video.")
             return
         self.live_video_requested.emit(incident_id)
+
+    def request_cameras_near(self) -> None:
+        incident_id = self.form.incident_id
+        if incident_id is None:
+            self.form.show_banner("error", "Save the incident first, then bring up its cameras.")
+            return
+        self.cameras_near_requested.emit(incident_id)
 
     def _on_incident_chosen(self, summary: IncidentSummary) -> None:
         self.spawn(self._open_and_focus(summary.id), "open")

@@ -13,10 +13,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QVariantAnimation, Signal
+from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
+    QDrag,
     QFont,
     QGuiApplication,
     QKeyEvent,
@@ -30,7 +31,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from dispatch_desk.geo.layers import GisLayers
 from ui.map.basemap import BACKGROUND, TileCache, VectorBase, tile_range
@@ -51,6 +52,7 @@ from ui.map.marks import (
 )
 from ui.map.projection import TILE, Viewport, metres_per_pixel, to_latlon
 from ui.map.tiles import RasterTiles
+from ui.wall.mime import camera_mime
 
 MIN_ZOOM, MAX_ZOOM = 3, 19
 TILE_BUDGET_S = 0.012  # new tiles drawn per frame; the rest come on the next frames
@@ -480,10 +482,28 @@ class MapCanvas(QWidget):
             self._dragged = False
         super().mousePressEvent(event)
 
+    def camera_drag_data(self, pos: QPointF) -> QMimeData | None:
+        """A camera mark under ``pos`` offered to a camera wall (ui.wall.mime), or None."""
+        hit = self.mark_at(pos)
+        if hit is None or hit[0] != "camera":
+            return None
+        return camera_mime([hit[1]])
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         self.cursor = self.view.latlon_at(pos.x(), pos.y())
         self.cursor_moved.emit(*self.cursor)
+        start = self._drag
+        if start is not None and not self._dragged:
+            # A drag that starts on a camera carries the camera (onto a wall tile), not the map.
+            moved = (pos - start).manhattanLength() >= QApplication.startDragDistance()
+            data = self.camera_drag_data(start) if moved else None
+            if data is not None:
+                self._drag = None
+                drag = QDrag(self)
+                drag.setMimeData(data)
+                drag.exec(Qt.DropAction.CopyAction)
+                return
         if self._drag is not None:
             delta = pos - self._drag
             if abs(delta.x()) + abs(delta.y()) > 2 or self._dragged:

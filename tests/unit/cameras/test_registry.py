@@ -1,0 +1,179 @@
+"""Camera registry import: good files land whole, bad rows are named and nothing lands, and
+passwords in URLs go to the credential store, never into the database, settings or logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dispatch_desk.cameras import registry
+from dispatch_desk.cameras.credentials import CredentialStore
+from dispatch_desk.cameras.streams import StreamCredentials
+from dispatch_desk.desk import DeskCore
+from dispatch_desk.domain.enums import CameraOwner, CameraSharing
+from dispatch_desk.services import audit
+from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.models import Camera
+
+HEADER = "name,latitude,longitude,heading_deg,fov_deg,owner,sharing,main_url,sub_url\n"
+GOOD = (
+    HEADER
+    + "Elm & 5th,42.3601,-71.0589,90,70,public,live,"
+    + "rtsp://admin:S3cret%21@10.1.2.3:554/main,rtsp://admin:S3cret%21@10.1.2.3:554/sub\n"
+    + "Corner Shop,42.3610,-71.0570,,,private,on alarm,rtsp://10.1.2.4/stream,\n"
+    + "Pharmacy back,42.3620,-71.0560,180,,private,registry only,,\n"
+)
+
+
+@pytest.fixture
+def creds(tmp_path: Path) -> CredentialStore:
+    return CredentialStore.open(tmp_path / "secret-data", use_keyring=False)
+
+
+def test_split_url_takes_the_secret_out() -> None:
+    clean, found = registry.split_url("rtsp://op%40city:p%3Ass@[fe80::1]:8554/live?x=1")
+    assert clean == "rtsp://[fe80::1]:8554/live?x=1"
+    assert found == StreamCredentials("op@city", "p:ss")
+    assert registry.split_url("rtsp://cam.local/live") == ("rtsp://cam.local/live", None)
+
+
+def test_good_csv_imports_and_stores_urls_clean(
+    core: DeskCore, dispatcher: Actor, creds: CredentialStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    records = registry.parse_csv(GOOD)
+    result, _ = core.store.write_sync(
+        registry.import_cameras, dispatcher, records, creds, core.clock()
+    )
+    assert (result.added, result.updated, result.with_credentials) == (3, 0, 1)
+    cams = {c.name: c for c in core.store.read_sync(registry.list_cameras)}
+    elm = cams["Elm & 5th"]
+    assert elm.main_url == "rtsp://10.1.2.3:554/main"
+    assert elm.sub_url == "rtsp://10.1.2.3:554/sub"
+    assert creds.get(elm.credential_ref) == StreamCredentials("admin", "S3cret!")
+    assert cams["Corner Shop"].sharing == CameraSharing.ALARM
+    assert cams["Corner Shop"].sub_url == "rtsp://10.1.2.4/stream"  # falls back to main
+    assert cams["Corner Shop"].credential_ref == ""
+    assert cams["Pharmacy back"].sharing == CameraSharing.REGISTRY
+    assert cams["Pharmacy back"].owner == CameraOwner.PRIVATE
+
+    # The secret is nowhere in the database, the settings or the logs; the store file is
+    # private to this user and does not hold it in clear.
+    # (The database file and its write-ahead log, settings, logs, state: everything on disk.)
+    home = core.paths.data_dir.parent
+    on_disk = [p for p in home.rglob("*") if p.is_file()]
+    assert core.settings.store_file(core.paths) in on_disk
+    for path in [*on_disk, creds.file]:
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"S3cret" not in data and b"S3cret%21" not in data, path
+    assert "S3cret" not in caplog.text
+    assert stat.S_IMODE(creds.file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((creds.file.parent / "camera-credentials.key").stat().st_mode) == 0o600
+    rows = core.store.read_sync(audit.list_events, action="camera.import")
+    assert rows[-1].detail == {"added": 3, "updated": 0, "with_credentials": 1}
+
+    # A second import of the same name updates rather than duplicates.
+    again = registry.parse_csv(HEADER + "Elm & 5th,42.3,-71.0,,,public,live,rtsp://h/x,\n")
+    result, _ = core.store.write_sync(
+        registry.import_cameras, dispatcher, again, creds, core.clock()
+    )
+    assert (result.added, result.updated) == (0, 1)
+    names = core.store.read_sync(lambda s: list(s.scalars(select(Camera.name))))
+    assert names.count("Elm & 5th") == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (",42.3,-71.0,,,public,live,rtsp://h/x,", "row 1, name: missing"),
+        ("A,95,-71.0,,,public,live,rtsp://h/x,", "row 1, latitude: 95 is outside -90 to 90"),
+        ("A,north,-71.0,,,public,live,rtsp://h/x,", "row 1, latitude: 'north' is not a number"),
+        ("A,42.3,-71.0,400,,public,live,rtsp://h/x,", "row 1, heading_deg: 400 is outside"),
+        ("A,42.3,-71.0,,,city,live,rtsp://h/x,", "row 1, owner: 'city' must be public or private"),
+        ("A,42.3,-71.0,,,public,sometimes,rtsp://h/x,", "row 1, sharing: 'sometimes' must be"),
+        ("A,42.3,-71.0,,,public,live,ftp://h/x,", "row 1, main_url: scheme 'ftp' is not one of"),
+        ("A,42.3,-71.0,,,public,live,rtsp://h:port/x,", "row 1, main_url: not a valid URL"),
+        ("A,42.3,-71.0,,,public,live,,", "row 1, main_url: a camera that can be viewed needs"),
+        (
+            "A,42.3,-71.0,,,public,live,rtsp://a:b@h/x,rtsp://a:c@h/y",
+            "row 1, sub_url: carries other credentials than main_url",
+        ),
+    ],
+)
+def test_bad_csv_row_is_named(row: str, expected: str) -> None:
+    with pytest.raises(registry.ImportRejected) as caught:
+        registry.parse_csv(HEADER + row + "\n")
+    assert expected in str(caught.value)
+
+
+def test_one_bad_row_imports_nothing(core: DeskCore, creds: CredentialStore) -> None:
+    before = core.store.read_sync(registry.list_cameras)
+    bad = GOOD + "Dup,1,1,,,public,live,rtsp://h/x,\nDup,1,1,,,public,live,rtsp://h/y,\n"
+    bad += "Broken,1,,,,public,live,rtsp://h/z,\n"
+    with pytest.raises(registry.ImportRejected) as caught:
+        registry.parse_csv(bad)
+    message = str(caught.value)
+    assert "nothing was imported" in message
+    assert "row 5, name: same name as row 4" in message
+    assert "row 6, longitude: missing" in message
+    assert core.store.read_sync(registry.list_cameras) == before
+    assert creds.refs() == []
+
+
+def test_json_import_and_its_bad_rows(core: DeskCore, dispatcher: Actor, creds: CredentialStore):
+    data = {
+        "cameras": [
+            {
+                "name": "Bridge North",
+                "lat": 42.37,
+                "lon": -71.05,
+                "heading": 10,
+                "owner": "public",
+                "sharing": "live",
+                "main_url": "rtsp://bridge/main",
+                "username": "viewer",
+                "password": "pw-in-column",
+            }
+        ]
+    }
+    records = registry.parse_json(json.dumps(data))
+    core.store.write_sync(registry.import_cameras, dispatcher, records, creds, core.clock())
+    cam = next(c for c in core.store.read_sync(registry.list_cameras) if c.name == "Bridge North")
+    assert creds.get(cam.credential_ref) == StreamCredentials("viewer", "pw-in-column")
+
+    for text_in, expected in [
+        ("{", "not valid JSON"),
+        ('{"cams": []}', "JSON must be a list of cameras"),
+        ("[]", "the file lists no cameras"),
+        ('[1, {"name": "X"}]', "row 1, row: not an object"),
+        (
+            '[{"name": "X", "lat": 1, "lon": 1, "owner": "public", "sharing": "live",'
+            ' "main_url": "rtsp://h/x", "colour": "red"}]',
+            "row 1, columns: unknown colour",
+        ),
+    ]:
+        with pytest.raises(registry.ImportRejected) as caught:
+            registry.parse_json(text_in)
+        assert expected in str(caught.value)
+
+
+def test_search_by_name_and_by_place(core: DeskCore) -> None:
+    geo = core.geo_now()
+    entries = registry.with_places(core.store.read_sync(registry.list_cameras), geo)
+    assert len(entries) >= 10
+    assert any(e.near for e in entries), "no camera got a nearest address"
+    by_name = registry.search(entries, "hospital er")
+    assert [e.name for e in by_name] == ["Hospital ER Bay"]
+    # By an address near a camera: that camera is found although its name does not say so.
+    hospital = by_name[0]
+    place = geo.reverse(hospital.latitude, hospital.longitude, 150)
+    assert place is not None
+    found = registry.search(entries, place.label, geo, radius_m=300)
+    assert hospital.id in [e.id for e in found]
+    assert registry.search(entries, "zzzz no such camera", geo) == []

@@ -1,0 +1,1 @@
+"""The camera wall: tiles of live camera streams."""

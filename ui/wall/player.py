@@ -1,0 +1,537 @@
+"""CameraView: one camera stream painted in a widget, reconnecting by itself with backoff.
+
+The picture comes from a :class:`~dispatch_desk.cameras.playback.Pipeline` (libvlc; RTSP through
+the PyAV relay). VLC's threads only copy each frame and poke :data:`_hub`, a QObject living on
+the GUI thread; the QImage is built and painted here, on the GUI thread. A stream that stops
+(server gone, no frame for ``STALL_S``) is LOST, then RECONNECTING with backoff; a stream that
+cannot ever play (no such path, refused credentials, unknown host) is FAILED and left alone.
+
+Closing or destroying the view stops its player on a background thread; events of a pipeline
+that is no longer the view's are dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import tempfile
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+
+import shiboken6
+from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from dispatch_desk.cameras import demo_clips
+from dispatch_desk.cameras.playback import Event, Pipeline, fit_size
+from dispatch_desk.cameras.relay import EndKind, RelayEnd
+from dispatch_desk.cameras.streams import (
+    BadStreamAddress,
+    SourceKind,
+    StreamCredentials,
+    StreamSource,
+    StreamState,
+    parse_source,
+    redact,
+)
+
+log = logging.getLogger(__name__)
+
+STALL_S = 2.0  # no frame for this long while live: the signal is lost
+CONNECT_TIMEOUT_S = 10.0  # no first frame for this long: give up this attempt
+BACKOFF_S = (0.5, 1.0, 2.0, 4.0)  # then 4 s for ever: back within ~4.5 s of the camera
+REFIT_FACTOR = 1.15  # tile this much larger/smaller than what VLC scales to: ask again
+
+MSG_CONNECTING = "Connecting…"
+MSG_PREPARING = "Preparing demo clip…"
+MSG_RECONNECTING = "Reconnecting…"
+
+
+class _Hub(QObject):
+    """Carries pipeline events from VLC's and the relay's threads to the GUI thread.
+
+    Frames are coalesced: VLC's threads add the pipeline to a set and only the first one to
+    find it empty wakes the GUI thread, which then takes every waiting frame in one go. With
+    16 tiles at 25 fps that is far fewer queued signals than one per frame.
+    """
+
+    wake = Signal()
+    event = Signal(int, str)
+    call = Signal(object)  # a callable to run on the GUI thread
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._views: dict[int, weakref.ref[CameraView]] = {}
+        self._next = 0
+        self._waiting: set[int] = set()
+        self._lock = threading.Lock()
+        self.wake.connect(self._frames, Qt.ConnectionType.QueuedConnection)
+        self.event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self.call.connect(self._call, Qt.ConnectionType.QueuedConnection)
+
+    def register(self, view: CameraView) -> int:
+        self._next += 1
+        self._views[self._next] = weakref.ref(view)
+        return self._next
+
+    def forget(self, key: int) -> None:
+        self._views.pop(key, None)
+
+    def notifier(self, key: int):  # type: ignore[no-untyped-def]
+        def notify(event: Event) -> None:  # on VLC's or the relay's thread
+            if event is Event.FRAME:
+                with self._lock:
+                    first = not self._waiting
+                    self._waiting.add(key)
+                if first:
+                    self.wake.emit()
+            else:
+                self.event.emit(key, str(event))
+
+        return notify
+
+    def _view(self, key: int) -> CameraView | None:
+        ref = self._views.get(key)
+        view = ref() if ref is not None else None
+        return view if view is not None and shiboken6.isValid(view) else None
+
+    @Slot()
+    def _frames(self) -> None:
+        with self._lock:
+            keys, self._waiting = self._waiting, set()
+        for key in keys:
+            view = self._view(key)
+            if view is not None:
+                view._pipeline_event(key, Event.FRAME)
+
+    @Slot(int, str)
+    def _dispatch(self, key: int, event: str) -> None:
+        view = self._view(key)
+        if view is not None:
+            view._pipeline_event(key, Event(event))
+
+    @Slot(object)
+    def _call(self, fn: object) -> None:
+        fn()  # type: ignore[operator]
+
+
+_hub: _Hub | None = None
+
+
+def _the_hub() -> _Hub:
+    global _hub
+    if _hub is None:
+        _hub = _Hub()
+    return _hub
+
+
+@dataclass
+class _Owned:
+    """What a view owns outside Qt, so it can be let go when the C++ widget dies."""
+
+    pipelines: dict[int, Pipeline] = field(default_factory=dict)
+
+    def close(self, key: int) -> None:
+        pipeline = self.pipelines.pop(key, None)
+        if pipeline is not None:
+            pipeline.close()
+        if _hub is not None:
+            _hub.forget(key)
+
+    def close_all(self, *_: object) -> None:
+        for key in list(self.pipelines):
+            self.close(key)
+
+
+class CameraView(QWidget):
+    """Paints one camera stream; owns its player; reconnects by itself with backoff."""
+
+    state_changed = Signal(object, str)  # (StreamState, human message for the tile)
+    first_frame = Signal()  # once per play(), when the first frame is painted
+
+    def __init__(self, parent: QWidget | None = None, *, transport: str = "auto") -> None:
+        super().__init__(parent)
+        self.setObjectName("cameraView")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(64, 36)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.transport = transport  # RTSP: "tcp", "udp", or "auto" (TCP, then UDP)
+        self._hub = _the_hub()
+        self._owned = _Owned()
+        self.destroyed.connect(functools.partial(_Owned.close_all, self._owned))
+        self._state = StreamState.IDLE
+        self._message = ""
+        self._url = ""
+        self._credentials: StreamCredentials | None = None
+        self._source: StreamSource | None = None
+        self._play_path = ""  # what VLC opens for file and demo sources
+        self._known_size = (0, 0)  # the picture's size, once VLC told it (files, http)
+        self._current = 0  # key of the pipeline on screen
+        self._refit = 0  # key of a pipeline started at a new size, shown once it has a frame
+        self._image: QImage | None = None
+        self._images: dict[int, QImage] = {}
+        self._buffers: dict[int, object] = {}
+        self._target: tuple[tuple[int, ...], QRect] = ((), QRect())
+        self._source_size = QSize(0, 0)
+        self._first_pending = False  # first frame of this play() not yet painted
+        self._first_done = False
+        self._last_frame = 0.0
+        self._attempt_started = 0.0
+        self._failures = 0
+        self._why = ""  # why the last attempt ended
+        self._retry_at = 0.0
+        self._generation = 0  # bumps on every play()/stop(): late callbacks check it
+        self.frames_shown = 0
+        self._retry = QTimer(self, singleShot=True, timeout=self._reconnect)
+        self._tick = QTimer(self, interval=250, timeout=self._on_tick)
+        self._refit_timer = QTimer(self, singleShot=True, interval=300, timeout=self._start_refit)
+
+    # -- the contract
+
+    def play(self, url: str, credentials: StreamCredentials | None = None) -> None:
+        """Replace what is playing (used to switch sub <-> main stream); never blocks the GUI."""
+        self._halt()
+        self._generation += 1
+        self._url, self._credentials = url, credentials
+        self._known_size = (0, 0)
+        self._failures = 0
+        self._first_done = False
+        self._first_pending = False
+        try:
+            self._source = parse_source(url)
+        except BadStreamAddress as exc:
+            self._source = None
+            self._set_state(StreamState.FAILED, str(exc))
+            return
+        source = self._source
+        if source.kind is SourceKind.FILE and not os.path.isfile(source.path):
+            self._set_state(StreamState.FAILED, f"No such file: {os.path.basename(source.path)}")
+            return
+        if source.kind is SourceKind.DEMO:
+            clips = demo_clips.default_library()
+            path = clips.clip_path(source.path, sub=source.sub)
+            if not clips.ready(source.path, sub=source.sub):
+                self._set_state(StreamState.CONNECTING, MSG_PREPARING)
+                clips.prepare(
+                    source.path,
+                    sub=source.sub,
+                    on_done=functools.partial(_later, weakref.ref(self), self._generation),
+                )
+                return
+            self._play_path = path.as_uri()
+        elif source.kind is SourceKind.FILE:
+            self._play_path = source.url
+        self._set_state(StreamState.CONNECTING, MSG_CONNECTING)
+        self._current = self._start_pipeline()
+
+    def stop(self) -> None:
+        """Idempotent; never blocks the GUI thread for long."""
+        self._halt()
+        self._generation += 1
+        self._image = None
+        self._images.clear()
+        self._buffers.clear()
+        self._source_size = QSize(0, 0)
+        self._set_state(StreamState.IDLE, "")
+        self.update()
+
+    @property
+    def state(self) -> StreamState:
+        return self._state
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    def snapshot(self) -> QImage | None:
+        """A copy of the newest frame, full resolution (VLC's snapshot of the decoded picture;
+        the tile-sized frame when VLC cannot give one)."""
+        pipeline = self._owned.pipelines.get(self._current)
+        if pipeline is not None and self._state is StreamState.LIVE:
+            handle, path = tempfile.mkstemp(prefix="dispatch-desk-still-", suffix=".png")
+            os.close(handle)
+            try:
+                if pipeline.take_snapshot(path):
+                    image = QImage(path)
+                    if not image.isNull():
+                        return image
+            finally:
+                os.unlink(path)
+        return self._image.copy() if self._image is not None else None
+
+    def frame_size(self) -> QSize:
+        """Source resolution (0x0 before the first frame)."""
+        return QSize(self._source_size)
+
+    # -- playing
+
+    @property
+    def url(self) -> str:
+        """The address playing, without credentials."""
+        return self._source.url if self._source is not None else ""
+
+    def _box(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        return (max(16, int(self.width() * ratio)), max(16, int(self.height() * ratio)))
+
+    def _start_pipeline(self) -> int:
+        source = self._source
+        assert source is not None
+        key = self._hub.register(self)
+        hint = self._known_size
+        if source.kind is SourceKind.DEMO:
+            hint = demo_clips.SUB_SIZE if source.sub else demo_clips.MAIN_SIZE
+        pipeline = Pipeline(self._hub.notifier(key), box=self._box(), source_hint=hint)
+        self._owned.pipelines[key] = pipeline
+        self._attempt_started = time.monotonic()
+        self._tick.start()
+        if source.kind is SourceKind.RTSP:
+            pipeline.play_rtsp(self._url, self._credentials, transport=self.transport)
+        elif source.kind is SourceKind.HTTP:
+            pipeline.play_url(self._url)
+        else:
+            pipeline.play_url(self._play_path, loop=True)
+        log.debug("camera %s: playing (pipeline %d)", source.url, key)
+        return key
+
+    def _halt(self) -> None:
+        self._retry.stop()
+        self._tick.stop()
+        self._refit_timer.stop()
+        self._owned.close_all()
+        self._current = self._refit = 0
+
+    def _demo_ready(self, generation: int, ok: bool, why: str) -> None:
+        if generation != self._generation or self._source is None:
+            return  # played something else meanwhile
+        if not ok:
+            self._set_state(StreamState.FAILED, why or "The demo clip could not be made")
+            return
+        clips = demo_clips.default_library()
+        self._play_path = clips.clip_path(self._source.path, sub=self._source.sub).as_uri()
+        self._current = self._start_pipeline()
+
+    def _pipeline_event(self, key: int, event: Event) -> None:
+        pipeline = self._owned.pipelines.get(key)
+        if pipeline is None:
+            return
+        if event is Event.FRAME:
+            if key == self._refit:
+                self._owned.close(self._current)
+                self._current, self._refit = key, 0
+            if key == self._current:
+                self._show_frame(pipeline)
+        elif event is Event.ENDED:
+            end = pipeline.end or RelayEnd(EndKind.ENDED, "Stream ended")
+            if key == self._refit:
+                self._owned.close(key)
+                self._refit = 0
+            elif key == self._current:
+                self._lost(end)
+
+    def _show_frame(self, pipeline: Pipeline) -> None:
+        frame = pipeline.take_frame()
+        if frame is None:
+            return
+        # The QImage paints straight from VLC's buffer (one of three, reused): make one
+        # QImage per buffer, not one per frame.
+        image = self._images.get(id(frame.data))
+        if image is None or image.width() != frame.width or image.height() != frame.height:
+            if len(self._images) >= 6:  # an older pipeline's, or an older size's
+                self._images.clear()
+                self._buffers.clear()
+            image = QImage(
+                frame.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
+            )
+            self._images[id(frame.data)] = image
+            self._buffers[id(frame.data)] = frame.data  # keeps the memory while painted
+        self._image = image
+        width, height = pipeline.source_size
+        if self._state is not StreamState.LIVE and source_kind_needs_check(self._source):
+            # VLC's format callback gives the coded size; ask for the picture's.
+            true_w, true_h = pipeline.video_size()
+            if true_w > 0 and true_h > 0 and (true_w, true_h) != (width, height):
+                self._known_size = (true_w, true_h)
+                width, height = true_w, true_h
+                if abs(true_w / true_h - frame.width / frame.height) > 0.02:
+                    self._refit_timer.start()
+        if (width, height) != self._source_size.toTuple():
+            self._source_size = QSize(width, height)
+        self._last_frame = time.monotonic()
+        self.frames_shown += 1
+        if self._state is not StreamState.LIVE:
+            self._failures = 0
+            self._set_state(StreamState.LIVE, "")
+            if not self._first_done:
+                self._first_done = True
+                self._first_pending = True
+        if self._first_pending and not self.isVisible():
+            self._first_pending = False
+            self.first_frame.emit()
+        self.update()
+
+    def _lost(self, end: RelayEnd) -> None:
+        self._owned.close(self._current)
+        self._current = 0
+        source = self._source
+        permanent = not end.retry or (source is not None and source.kind is SourceKind.FILE)
+        if permanent:
+            self._tick.stop()
+            self._set_state(StreamState.FAILED, end.message)
+            log.info("camera %s: failed: %s", source.url if source else "?", end.message)
+            return
+        self._why = end.message
+        delay = BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)]
+        self._failures += 1
+        self._retry_at = time.monotonic() + delay
+        if self._state is StreamState.LIVE:
+            self._set_state(StreamState.LOST, f"Signal lost – {end.message.lower()}")
+            log.info("camera %s: signal lost: %s", source.url if source else "?", end.message)
+        self._set_state(StreamState.RECONNECTING, self._countdown())
+        self._retry.start(int(delay * 1000))
+
+    def _reconnect(self) -> None:
+        if self._source is None or self._current:
+            return
+        self._set_state(StreamState.RECONNECTING, MSG_RECONNECTING)
+        self._current = self._start_pipeline()
+
+    def _countdown(self) -> str:
+        left = max(1, round(max(0.0, self._retry_at - time.monotonic())))
+        if not self._first_done:  # never had a picture since play(): nothing was lost
+            return f"{self._why} – retrying in {left} s"
+        return f"Signal lost – reconnecting in {left} s"
+
+    def _on_tick(self) -> None:
+        now = time.monotonic()
+        if self._state is StreamState.LIVE and now - self._last_frame > STALL_S:
+            self._lost(RelayEnd(EndKind.ENDED, "No picture"))
+        elif self._current and self._state is not StreamState.LIVE:
+            if now - self._attempt_started > CONNECT_TIMEOUT_S:
+                self._lost(RelayEnd(EndKind.UNREACHABLE, "Camera not answering"))
+        elif self._retry.isActive():
+            self._set_state(StreamState.RECONNECTING, self._countdown())
+
+    # -- a new size for VLC to scale to, when the tile changed much
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        pipeline = self._owned.pipelines.get(self._current)
+        if pipeline is None or self._image is None or self._state is not StreamState.LIVE:
+            return
+        source_w, source_h = pipeline.source_size
+        box = self._box()
+        want_w, _ = fit_size((source_w, source_h), box)
+        out_w = self._image.width()
+        if want_w > out_w * REFIT_FACTOR or want_w * REFIT_FACTOR < out_w:
+            self._refit_timer.start()
+
+    def _start_refit(self) -> None:
+        if self._state is not StreamState.LIVE or self._refit or not self._current:
+            return
+        self._refit = self._start_pipeline()
+
+    # -- painting
+
+    def target_rect(self) -> QRect:
+        """Where the picture goes: as large as fits, its shape kept, centred. A frame VLC
+        already scaled to (nearly) that size is painted as it is, pixel for pixel."""
+        if self._image is None:
+            return QRect()
+        key = (
+            self.width(),
+            self.height(),
+            self._image.width(),
+            self._image.height(),
+            self._source_size.width(),
+            self._source_size.height(),
+        )
+        if self._target[0] != key:
+            self._target = (key, self._fit_target())
+        return QRect(self._target[1])
+
+    def _fit_target(self) -> QRect:
+        assert self._image is not None
+        ratio = self.devicePixelRatioF()
+        shape = self._source_size if not self._source_size.isEmpty() else self._image.size()
+        size = shape.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        own = self._image.size() / ratio
+        if (
+            own.width() <= self.width()
+            and own.height() <= self.height()
+            and own.width() >= size.width() - 4
+            and own.height() >= size.height() - 4
+        ):
+            size = own
+        x = (self.width() - size.width()) // 2
+        y = (self.height() - size.height()) // 2
+        return QRect(x, y, size.width(), size.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        black = QColor("#000000")
+        if self._image is None:
+            painter.fillRect(self.rect(), black)
+        else:
+            target = self.target_rect()
+            # Only the bars around the picture: the picture covers the rest.
+            if target.top() > 0:
+                painter.fillRect(0, 0, self.width(), target.top(), black)
+            if target.bottom() < self.height() - 1:
+                painter.fillRect(0, target.bottom() + 1, self.width(), self.height(), black)
+            if target.left() > 0:
+                painter.fillRect(0, target.top(), target.left(), target.height(), black)
+            if target.right() < self.width() - 1:
+                painter.fillRect(
+                    target.right() + 1, target.top(), self.width(), target.height(), black
+                )
+            if target.size() * self.devicePixelRatioF() != self._image.size():
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(target, self._image)
+            if self._state is not StreamState.LIVE:
+                painter.fillRect(target, QColor(0, 0, 0, 150))
+        if self._state is not StreamState.LIVE and self._message:
+            self._paint_message(painter)
+        painter.end()
+        if self._first_pending and self._image is not None:
+            self._first_pending = False
+            self.first_frame.emit()
+
+    def _paint_message(self, painter: QPainter) -> None:
+        colour = "#e5a54b" if self._state is StreamState.FAILED else "#aeb7c2"
+        painter.setPen(QColor(colour))
+        margin = 6
+        box = self.rect().adjusted(margin, margin, -margin, -margin)
+        painter.drawText(
+            box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message
+        )
+
+    # -- state
+
+    def _set_state(self, state: StreamState, message: str) -> None:
+        message = redact(message, self._credentials)
+        if (state, message) == (self._state, self._message):
+            return
+        self._state, self._message = state, message
+        self.setToolTip(message)
+        self.update()
+        self.state_changed.emit(state, message)
+
+
+def source_kind_needs_check(source: StreamSource | None) -> bool:
+    return source is not None and source.kind in (SourceKind.FILE, SourceKind.HTTP)
+
+
+def _later(view_ref: weakref.ref[CameraView], generation: int, ok: bool, why: str) -> None:
+    """From the demo clip maker's thread: hand the result to the view on the GUI thread."""
+
+    def deliver() -> None:
+        view = view_ref()
+        if view is not None and shiboken6.isValid(view):
+            view._demo_ready(generation, ok, why)
+
+    _the_hub().call.emit(deliver)
