@@ -1,7 +1,7 @@
 """Camera wall: audited viewings, saved wall views, stills from cameras attached to incidents.
 
-Revision ID: 0005_camera_wall
-Revises: 0004_citizen
+Revision ID: 0007_camera_wall
+Revises: 0006_texting_rules
 Create Date: 2026-11-21 08:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_camera_wall"
-down_revision = "0004_citizen"
+revision = "0007_camera_wall"
+down_revision = "0006_texting_rules"
 branch_labels = None
 depends_on = None
 
