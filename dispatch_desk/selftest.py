@@ -90,10 +90,36 @@ def check_speech(speech: SpeechSettings) -> str:
     return check(speech)
 
 
+def check_migrations(paths: Paths) -> str:
+    from dispatch_desk.storage.migrate import SCHEMA_HEAD, known_revisions
+
+    known = known_revisions(paths.migrations_dir)
+    if SCHEMA_HEAD not in known:
+        raise RuntimeError(f"schema {SCHEMA_HEAD} missing from {paths.migrations_dir}")
+    return f"{len(known)} schema revisions, head {SCHEMA_HEAD}"
+
+
+def check_citizen_page(paths: Paths) -> str:
+    folder = paths.resources_dir / "citizen"
+    missing = [n for n in ("index.html", "app.js") if not (folder / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"the caller's page lacks {', '.join(missing)} in {folder}")
+    return f"the caller's live-session page is in {folder}"
+
+
+def check_video() -> str:
+    from dispatch_desk.video_check import check_video as check
+
+    return check()
+
+
 def core_checks(settings: Settings, paths: Paths) -> list[CheckResult]:
     return [
         _run("folders", lambda: check_folders(paths)),
         _run("agency", lambda: check_agency(settings, paths)),
         _run("database", lambda: check_store(settings, paths)),
+        _run("schema", lambda: check_migrations(paths)),
+        _run("citizen page", lambda: check_citizen_page(paths)),
         _run("speech", lambda: check_speech(settings.speech)),
+        _run("video", check_video),
     ]

@@ -10,6 +10,7 @@ dispatch-desk say --to-file FILE "TEXT"          hear (or save as WAV) how the d
 dispatch-desk gis import FILE... [--layer KIND] [--replace]   load the agency's GeoJSON layers
 dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map matches, scored
 dispatch-desk cameras import FILE   load cameras (CSV or JSON) into the registry
+dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
 """
 
 from __future__ import annotations
@@ -67,6 +68,26 @@ def _parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=["call-taker", "dispatcher", "supervisor", "admin"]
     )
     sub.add_parser("settings", help="list every setting with its default")
+    machine = sub.add_parser(
+        "machine-settings",
+        help="write settings for every user of this machine (run by installers, as admin)",
+    )
+    machine.add_argument(
+        "--set",
+        dest="assign",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="a setting to write; an empty value is skipped",
+    )
+    machine.add_argument("--file", type=Path, help="the file to write (default: the machine's)")
+    machine.add_argument(
+        "--purge-local-data",
+        action="store_true",
+        help="remove the machine settings and every user's local cache, settings and logs "
+        "(uninstall with PURGE_LOCAL_DATA=1)",
+    )
+    machine.add_argument("--users-root", type=Path, help=argparse.SUPPRESS)
     central = sub.add_parser("central", help="the centre's PostgreSQL database")
     central.add_argument(
         "central_command",
@@ -157,6 +178,26 @@ def _self_test(settings: Settings, paths: Paths) -> int:
     failed = [r.name for r in results if not r.ok]
     print(f"self-test: {len(results) - len(failed)} ok, {len(failed)} failed")
     return 1 if failed else 0
+
+
+def _machine_settings(paths: Paths, args: argparse.Namespace) -> int:
+    from dispatch_desk.config.machine import purge_local_data, set_machine_settings
+
+    target = args.file or paths.machine_config_file
+    if args.purge_local_data:
+        for removed in purge_local_data(target, args.users_root):
+            print(f"removed {removed}")
+        return 0
+    try:
+        written = set_machine_settings(target, args.assign)
+    except SettingsError as exc:
+        print(f"dispatch-desk: machine settings: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"dispatch-desk: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(written)} to {target}" if written else "nothing to write")
+    return 0
 
 
 def _add_user(settings: Settings, paths: Paths, args: argparse.Namespace) -> int:
@@ -281,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     args = _parser().parse_args(argv)
     paths = resolve_paths(args.home)
+    if args.command == "machine-settings":  # before reading settings: it may mend a bad file
+        return _machine_settings(paths, args)
     try:
         settings = load_settings(paths, config_file=args.config, overrides=args.overrides)
     except SettingsError as exc:

@@ -443,6 +443,13 @@ def _apply(values: dict[str, dict[str, Any]], section: str, key: str, raw: Any, 
     values.setdefault(section, {})[key] = _coerce(raw, hints[key], fields[key].metadata, where)
 
 
+def check_setting(section: str, key: str, raw: Any) -> Any:
+    """The value ``raw`` would have as ``section.key``, checked as when the desk reads it."""
+    values: dict[str, dict[str, Any]] = {}
+    _apply(values, section, key, raw, f"{section}.{key}")
+    return values[section][key]
+
+
 def _read_file(path: Path, values: dict[str, dict[str, Any]]) -> None:
     try:
         with path.open("rb") as handle:

@@ -38,9 +38,10 @@ def test_self_test_passes_and_lists_each_check(tmp_path: Path) -> None:
     result = run("--self-test", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    for name in ("qt", "folders", "agency", "database", "speech"):
+    names = ("qt", "folders", "agency", "database", "schema", "citizen page", "speech", "video")
+    for name in names:
         assert any(line.startswith("ok") and f" {name} " in line for line in lines), name
-    assert lines[-1] == "self-test: 5 ok, 0 failed"
+    assert lines[-1] == f"self-test: {len(names)} ok, 0 failed"
 
 
 def test_self_test_fails_on_an_unreadable_agency_profile(tmp_path: Path) -> None:
