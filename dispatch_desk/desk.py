@@ -123,7 +123,10 @@ class DeskCore:
         )
         self.status_text_runner = StatusTextRunner(store, self.status_texts, clock)
         self.conversations = ConversationService(
-            clock, settings.texting.conversation_limit, alerts=self.alerts
+            clock,
+            settings.texting.conversation_limit,
+            alerts=self.alerts,
+            center_e164=settings.texting.text911_number,
         )
         store.bus.subscribe(self.conversations.on_changes)
 
