@@ -122,6 +122,7 @@ class DeskCore:
             self.catalog, rules_config, Templates(profile.text_templates)
         )
         self.status_text_runner = StatusTextRunner(store, self.status_texts, clock)
+        self.outbox.blocked_now = self.status_texts.blocked_now
         self.conversations = ConversationService(
             clock,
             settings.texting.conversation_limit,

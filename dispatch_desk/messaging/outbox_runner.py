@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.alerts.model import Phrase
-from dispatch_desk.domain.texting import SmsDirection, SmsStatus
+from dispatch_desk.domain.texting import Purpose, SmsDirection, SmsStatus
 from dispatch_desk.events import note_change
-from dispatch_desk.messaging.outbox import set_consent
+from dispatch_desk.messaging.outbox import is_opted_out, set_consent
 from dispatch_desk.messaging.sms import SmsError, SmsSender
 from dispatch_desk.storage.models import SmsMessage
 from dispatch_desk.waits import settle
@@ -42,6 +42,8 @@ STUCK = (
     "This text could not be settled ({error}); it was set aside so the texts after it go out, "
     "and was not sent again. Check it and send it again if it is still needed."
 )
+# Texts the rules decided to send on their own: the rules are asked again when one goes out.
+RULED = (Purpose.STATUS, Purpose.SURVEY)
 # What Twilio calls a status, as ours.
 PROVIDER_STATUS = {
     "accepted": SmsStatus.QUEUED,
@@ -101,6 +103,10 @@ class OutboxRunner:
         self.workstation = workstation
         self.alerts = alerts
         self.status_callback_url = status_callback_url
+        # Why an incident's caller may get no text now ("" when they may): set by the desk to
+        # the status-text rules (:meth:`StatusTexts.blocked_now`). A status text or survey that
+        # waited in the queue or out a back-off is not sent once the rules say no.
+        self.blocked_now: Any = None
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -267,10 +273,27 @@ class OutboxRunner:
         row = session.get(SmsMessage, message_id)
         if row is None or row.status != SmsStatus.QUEUED or row.provider_sid is not None:
             return False
+        if row.purpose in RULED:
+            reason = self._blocked(session, row)
+            if reason:  # the dispatcher's or caller's own decision: plain, no alert
+                row.status, row.next_attempt_at = SmsStatus.FAILED, None
+                row.error_code, row.error_message = "blocked", f"Not sent: {reason}"
+                row.updated_at = now
+                note_change(session, "sms_message", row.id)
+                return False
         row.status, row.sending_at, row.updated_at = SmsStatus.SENDING, now, now
         row.attempts += 1
         note_change(session, "sms_message", row.id)
         return True
+
+    def _blocked(self, session: Session, row: SmsMessage) -> str:
+        if row.incident_id is not None and self.blocked_now is not None:
+            reason = self.blocked_now(session, row.incident_id)
+            if reason:
+                return str(reason)
+        if is_opted_out(session, row.to_e164):
+            return "The number replied STOP."
+        return ""
 
     def _sent(self, session: Session, message_id: uuid.UUID, sid: str, now: datetime) -> None:
         row = session.get(SmsMessage, message_id)

@@ -529,3 +529,46 @@ def test_a_caller_texting_911_gets_no_status_texts(core: DeskCore) -> None:
     assert texts(core)[0][1].startswith(
         f"Riverton 911: we received your burglary report, number {called.number}"
     )
+
+
+def test_a_queued_text_is_not_sent_once_the_rules_say_no(core: DeskCore) -> None:
+    # Confirmations wait in the outbox (a queue, a 429 back-off); meanwhile the dispatcher
+    # suppresses one, another is reclassified as sensitive, a third is marked in progress and
+    # a fourth caller replies STOP. None of those goes; the untouched one does.
+    def incident(last: str) -> IncidentSummary:
+        number = f"(617) 555-014{last}"
+        return new_incident(core, callback_number=number, ani=number)
+
+    from dispatch_desk.services.incidents import IncidentEdit
+
+    dispatcher, taker = actor_for(core, "dispatcher"), actor_for(core, "calltaker")
+    now = core.clock()
+    suppressed, sensitive, busy, _stopped, _fine = (incident(n) for n in "23456")
+    core.store.write_sync(status_texts.set_suppressed, dispatcher, suppressed.id, True, now)
+    edit = IncidentEdit(type_code="DOMNV")
+    core.store.write_sync(core.incidents.update, taker, sensitive.id, edit, now)
+    core.store.write_sync(status_texts.set_in_progress, taker, busy.id, True, now)
+    assert reply(core, "STOP", "+16175550145").kind == "keyword"
+    asyncio.run(drain(core))
+    errors = core.store.read_sync(
+        lambda s: dict(
+            s.execute(
+                select(SmsMessage.to_e164, SmsMessage.error_message).where(
+                    SmsMessage.idempotency_key.like("status:%"),
+                    SmsMessage.to_e164.like("+1617555014_"),
+                )
+            ).all()
+        )
+    )
+    assert errors == {
+        "+16175550142": "Not sent: Texts suppressed by Dana Reyes.",
+        "+16175550143": "Not sent: Sensitive call type: texting the caller could endanger them.",
+        "+16175550144": "Not sent: Call in progress: no texts until it is not.",
+        "+16175550145": "Not sent: The number replied STOP.",
+        "+16175550146": "",
+    }
+    to = [m.to_e164 for m in core.sms.sent]  # type: ignore[attr-defined]
+    assert to.count("+16175550146") == 1 and "+16175550142" not in to
+    assert "+16175550143" not in to and "+16175550144" not in to
+    assert to.count("+16175550145") == 1  # only the answer to STOP
+    assert [a for a in core.alerts.alerts() if a.kind == "text.failed"] == []
