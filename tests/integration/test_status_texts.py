@@ -572,3 +572,40 @@ def test_a_queued_text_is_not_sent_once_the_rules_say_no(core: DeskCore) -> None
     assert "+16175550143" not in to and "+16175550144" not in to
     assert to.count("+16175550145") == 1  # only the answer to STOP
     assert [a for a in core.alerts.alerts() if a.kind == "text.failed"] == []
+
+
+def test_in_progress_follows_the_current_type_unless_the_call_taker_set_it(
+    core: DeskCore,
+) -> None:
+    from dispatch_desk.services.incidents import IncidentEdit
+
+    taker = actor_for(core, "calltaker")
+
+    def incident(last: str, **fields: Any) -> IncidentSummary:
+        number = f"(617) 555-015{last}"
+        return new_incident(core, callback_number=number, ani=number, **fields)
+
+    def retype(summary: IncidentSummary, code: str) -> None:
+        edit = IncidentEdit(type_code=code)
+        core.store.write_sync(core.incidents.update, taker, summary.id, edit, core.clock())
+        sweep(core)
+
+    def blocked(summary: IncidentSummary) -> str:
+        return core.store.read_sync(core.status_texts.state, summary.id).blocked
+
+    became = incident("1")  # a burglary report, then it turns out to be happening now
+    retype(became, "SUSPP")  # SUSPP is an in-progress type in the demo agency
+    assert blocked(became) == "Call in progress: no texts until it is not."
+    assign(core, became)
+    assert rules(core, "+16175550151") == ["confirm"]
+    stopped = incident("2", incident_type="SUSPP")
+    assert rules(core, "+16175550152") == [] and blocked(stopped).startswith("Call in progress")
+    retype(stopped, "BURG")
+    assert blocked(stopped) == "" and rules(core, "+16175550152") == ["confirm"]
+    said = incident("3", incident_type="SUSPP", in_progress=False)  # the call-taker cleared it
+    assert rules(core, "+16175550153") == ["confirm"]
+    retype(said, "SUSPP")
+    assert blocked(said) == ""
+    core.store.write_sync(status_texts.set_in_progress, taker, said.id, True, core.clock())
+    retype(said, "BURG")
+    assert blocked(said).startswith("Call in progress")
