@@ -82,11 +82,15 @@ def open_texting(
     text, whether it is a mobile, the caller's language, whether the call is in progress."""
     in_progress_set = intake.in_progress is not None  # the call-taker ticked or cleared it
     in_progress = intake.in_progress if in_progress_set else intake.incident_type.in_progress
+    phone = intake.callback_e164 or intake.ani_e164
     state = TextingState(
         id=stable_id("incident_texting", str(incident.id)),
         incident_id=incident.id,
-        phone_e164=intake.callback_e164 or intake.ani_e164,
-        mobile=call.kind == CallKind.TEXT or is_mobile(call.class_of_service),
+        phone_e164=phone,
+        # The class of service is the calling phone's: it says nothing of another callback
+        # number the caller gave, which may be a landline (or someone else's phone).
+        mobile=call.kind == CallKind.TEXT
+        or (is_mobile(call.class_of_service) and bool(phone) and phone == intake.ani_e164),
         language=intake.language if intake.language in words.LANGUAGES else "",
         in_progress=bool(in_progress),
         in_progress_set=in_progress_set,
@@ -130,10 +134,26 @@ def blocked_reason(
         who = f" by {state.suppressed_by}" if state.suppressed_by else ""
         return f"Texts suppressed{who}."
     if not state.mobile:
-        return "Not a mobile number (the call did not come from a wireless phone)."
+        return _not_mobile(session, state)
     if opted_out if opted_out is not None else is_opted_out(session, state.phone_e164):
         return "The number replied STOP."
     return ""
+
+
+NOT_MOBILE = "Not a mobile number (the call did not come from a wireless phone)."
+OTHER_CALLBACK = (
+    "Not known to be a mobile: the callback number is not the number that called "
+    "(only the calling phone's kind is known)."
+)
+
+
+def _not_mobile(session: Session, state: TextingState) -> str:
+    call = session.scalar(
+        select(Call).where(Call.incident_id == state.incident_id).order_by(Call.received_at)
+    )
+    if call is not None and is_mobile(call.class_of_service) and call.ani_e164 != state.phone_e164:
+        return OTHER_CALLBACK
+    return NOT_MOBILE
 
 
 def is_in_progress(state: TextingState, kind: IncidentType | None) -> bool:

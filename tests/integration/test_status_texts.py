@@ -609,3 +609,19 @@ def test_in_progress_follows_the_current_type_unless_the_call_taker_set_it(
     core.store.write_sync(status_texts.set_in_progress, taker, said.id, True, core.clock())
     retype(said, "BURG")
     assert blocked(said).startswith("Call in progress")
+
+
+def test_a_callback_other_than_the_calling_mobile_gets_no_status_texts(core: DeskCore) -> None:
+    # The class of service is the calling phone's (WPH2 here); texts go to the callback number.
+    other = new_incident(core, callback_number="(617) 555-0171")
+    assert rules(core, "+16175550171") == [] and rules(core) == []
+    state = core.store.read_sync(core.status_texts.state, other.id)
+    assert (state.phone_e164, state.mobile) == ("+16175550171", False)
+    assert state.blocked == (
+        "Not known to be a mobile: the callback number is not the number that called "
+        "(only the calling phone's kind is known)."
+    )
+    # The same number typed another way is the calling phone: texted.
+    same = new_incident(core, callback_number="617-555-0101", address="9 Elm Street")
+    assert rules(core) == ["confirm"]
+    assert core.store.read_sync(core.status_texts.state, same.id).blocked == ""
