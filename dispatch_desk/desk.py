@@ -122,8 +122,12 @@ class DeskCore:
             self.catalog, rules_config, Templates(profile.text_templates)
         )
         self.status_text_runner = StatusTextRunner(store, self.status_texts, clock)
+        self.outbox.blocked_now = self.status_texts.blocked_now
         self.conversations = ConversationService(
-            clock, settings.texting.conversation_limit, alerts=self.alerts
+            clock,
+            settings.texting.conversation_limit,
+            alerts=self.alerts,
+            center_e164=settings.texting.text911_number,
         )
         store.bus.subscribe(self.conversations.on_changes)
 

@@ -120,6 +120,9 @@ class LiveSessions:
         self.ice_servers: list[dict[str, Any]] = []
         # Incoming texts a central gateway hands on over the desk link (set by texting).
         self.on_texts: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+        # Called with True each time the desk link registers (and False when it drops): texting
+        # says it takes texts on every new connection (the gateway forgets a dropped one).
+        self.link_watchers: list[Callable[[bool], None]] = []
 
     # -- life cycle
 
@@ -158,12 +161,17 @@ class LiveSessions:
             self.core.workstation,
             on_message=self._on_message,
             registration=self._registration,
-            on_online=self.listener.on_link,
+            on_online=self._on_link,
             ssl_context=self._link_ssl,
         )
         self._spawn(self.link.run(), "desk-link")
         self._spawn(self._sweep(), "expiry-sweep")
         self._spawn(self._watchdog(), "media-watchdog")
+
+    def _on_link(self, online: bool) -> None:
+        self.listener.on_link(online)
+        for watcher in list(self.link_watchers):
+            watcher(online)
 
     def _embedded_server(self, port: int) -> GatewayServer:
         settings = self.settings

@@ -73,7 +73,7 @@ class DeskTexts:
         # Where a person plays a caller's phone (loopback on the embedded gateway), once up.
         self.phone_sim_url = ""
         self._starting: asyncio.Future[None] | None = None
-        self._announcer: asyncio.Task[None] | None = None
+        self._announcing: set[asyncio.Future[bool]] = set()
         self.stored = 0
 
     # -- life
@@ -95,8 +95,10 @@ class DeskTexts:
             self.serve_on(live.server.gateway)
             if isinstance(self.core.sms, LoopbackSms):
                 self.phone_sim_url = f"{live.server.base_url}/sim"
-        else:  # a central gateway: say so on every connection
-            self._announcer = asyncio.ensure_future(self._announce(live))
+        else:  # a central gateway: say so on every connection, as soon as it is registered
+            live.link_watchers.append(self._on_link)
+            if live.link is not None and live.link.online:  # registered before we listened
+                self._announce()
 
     def serve_on(self, gateway: Gateway) -> None:
         """The embedded gateway takes the webhooks and hands them straight to this desk."""
@@ -120,14 +122,16 @@ class DeskTexts:
             gateway.phone_sim.enable(core.sms)
             logger.info("texting: loopback; the phone simulator is at the gateway's /sim")
 
-    async def _announce(self, live: Any) -> None:
-        was_online = False
-        while True:
-            online = live.link is not None and live.link.online
-            if online and not was_online:
-                await live.send({"t": "texts-ready"})
-            was_online = online
-            await asyncio.sleep(1.0)
+    def _on_link(self, online: bool) -> None:
+        # The gateway forgets which desks take texts when a link drops; a reconnect (0.1 s
+        # later, between any two polls) must say so again or texts wait there for nobody.
+        if online and not self._stopped:
+            self._announce()
+
+    def _announce(self) -> None:
+        task = asyncio.ensure_future(self._live.send({"t": "texts-ready"}))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
 
     async def stop(self) -> None:
         self._stopped = True
@@ -135,9 +139,10 @@ class DeskTexts:
             await settle([self._starting], 3.0)
         if self._detach is not None:
             self._detach()
-        if self._announcer is not None:
-            self._announcer.cancel()
-            await settle([self._announcer], 1.0)
+        if self._live is not None and self._on_link in self._live.link_watchers:
+            self._live.link_watchers.remove(self._on_link)
+        if self._announcing:
+            await settle(list(self._announcing), 1.0)
         await self.core.outbox.stop()
         close = getattr(self.core.sms, "close", None)
         if close is not None:  # Twilio's HTTP session

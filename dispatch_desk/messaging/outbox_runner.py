@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.alerts.model import Phrase
-from dispatch_desk.domain.texting import SmsDirection, SmsStatus
+from dispatch_desk.domain.texting import Purpose, SmsDirection, SmsStatus
 from dispatch_desk.events import note_change
-from dispatch_desk.messaging.outbox import set_consent
+from dispatch_desk.messaging.outbox import is_opted_out, set_consent
 from dispatch_desk.messaging.sms import SmsError, SmsSender
 from dispatch_desk.storage.models import SmsMessage
 from dispatch_desk.waits import settle
@@ -38,6 +38,12 @@ INTERRUPTED = (
     "The desk stopped while this text was being sent and the provider could not confirm it; "
     "it was not sent again. Send it again if it is still needed."
 )
+STUCK = (
+    "This text could not be settled ({error}); it was set aside so the texts after it go out, "
+    "and was not sent again. Check it and send it again if it is still needed."
+)
+# Texts the rules decided to send on their own: the rules are asked again when one goes out.
+RULED = (Purpose.STATUS, Purpose.SURVEY)
 # What Twilio calls a status, as ours.
 PROVIDER_STATUS = {
     "accepted": SmsStatus.QUEUED,
@@ -97,6 +103,10 @@ class OutboxRunner:
         self.workstation = workstation
         self.alerts = alerts
         self.status_callback_url = status_callback_url
+        # Why an incident's caller may get no text now ("" when they may): set by the desk to
+        # the status-text rules (:meth:`StatusTexts.blocked_now`). A status text or survey that
+        # waited in the queue or out a back-off is not sent once the rules say no.
+        self.blocked_now: Any = None
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -138,13 +148,29 @@ class OutboxRunner:
         """Settle interrupted sends, then send every row that is due; how many were sent."""
         async with self._lock:
             for due in await self.store.read(self._interrupted):
-                await self._settle_interrupted(due)
+                await self._isolated(self._settle_interrupted, due)
             sent = 0
             for due in await self.store.read(self._due, self.clock()):
-                if await self._attempt(due):
+                if await self._isolated(self._attempt, due):
                     sent += 1
             self.sent_count += sent
             return sent
+
+    async def _isolated(self, step: Any, due: _Due) -> bool:
+        """One row's step; a row that breaks it (a provider answer we cannot read, a write the
+        database refuses) is set aside as ``unknown`` and alerted, so it cannot hold up the
+        texts queued after it pass after pass."""
+        try:
+            return bool(await step(due))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
+            logger.warning("outbox: text %s set aside: %s", due.id, error)
+            failed = await self.store.write(self._set_aside, due.id, error, self.clock())
+            if failed is not None:
+                self._alert(failed)
+            return False
 
     def _mine(self) -> Any:
         # With a central database, rows carry their workstation and only it sends them; a
@@ -182,8 +208,13 @@ class OutboxRunner:
         find = getattr(self.sender, "find_sent", None)
         if find is None or due.sending_at is None:
             return False
+        # Sids other texts to this number already hold: the same words sent before (a preset,
+        # a repeated status) are not this text, and adopting one would break the unique sid.
+        held = await self.store.read(self._held_sids, due.to_e164)
         try:
-            found = await find(due.to_e164, due.body, due.sending_at, from_e164=due.from_e164)
+            found = await find(
+                due.to_e164, due.body, due.sending_at, from_e164=due.from_e164, exclude=held
+            )
         except SmsError as exc:
             logger.info("outbox: could not look up an interrupted text: %s", exc)
             return False
@@ -228,16 +259,41 @@ class OutboxRunner:
         await self.store.write(self._sent, due.id, sid, self.clock())
         return True
 
+    def _held_sids(self, session: Session, to_e164: str) -> frozenset[str]:
+        rows = session.scalars(
+            select(SmsMessage.provider_sid).where(
+                SmsMessage.to_e164 == to_e164, SmsMessage.provider_sid.is_not(None)
+            )
+        )
+        return frozenset(str(sid) for sid in rows)
+
     # -- the writes (on the store's writer thread)
 
     def _claim(self, session: Session, message_id: uuid.UUID, now: datetime) -> bool:
         row = session.get(SmsMessage, message_id)
         if row is None or row.status != SmsStatus.QUEUED or row.provider_sid is not None:
             return False
+        if row.purpose in RULED:
+            reason = self._blocked(session, row)
+            if reason:  # the dispatcher's or caller's own decision: plain, no alert
+                row.status, row.next_attempt_at = SmsStatus.FAILED, None
+                row.error_code, row.error_message = "blocked", f"Not sent: {reason}"
+                row.updated_at = now
+                note_change(session, "sms_message", row.id)
+                return False
         row.status, row.sending_at, row.updated_at = SmsStatus.SENDING, now, now
         row.attempts += 1
         note_change(session, "sms_message", row.id)
         return True
+
+    def _blocked(self, session: Session, row: SmsMessage) -> str:
+        if row.incident_id is not None and self.blocked_now is not None:
+            reason = self.blocked_now(session, row.incident_id)
+            if reason:
+                return str(reason)
+        if is_opted_out(session, row.to_e164):
+            return "The number replied STOP."
+        return ""
 
     def _sent(self, session: Session, message_id: uuid.UUID, sid: str, now: datetime) -> None:
         row = session.get(SmsMessage, message_id)
@@ -269,6 +325,26 @@ class OutboxRunner:
         row.status, row.next_attempt_at = SmsStatus.UNKNOWN, None
         row.error_code, row.error_message, row.updated_at = "interrupted", INTERRUPTED, now
         note_change(session, "sms_message", row.id)
+
+    def _set_aside(
+        self, session: Session, message_id: uuid.UUID, error: str, now: datetime
+    ) -> Failed | None:
+        row = session.get(SmsMessage, message_id)
+        if (
+            row is None
+            or row.provider_sid is not None
+            or row.status
+            not in (
+                SmsStatus.QUEUED,
+                SmsStatus.SENDING,
+            )
+        ):
+            return None
+        row.status, row.next_attempt_at = SmsStatus.UNKNOWN, None
+        row.error_code, row.error_message = "stuck", STUCK.format(error=error)
+        row.updated_at = now
+        note_change(session, "sms_message", row.id)
+        return Failed(row.id, row.to_e164, row.error_message, row.incident_id)
 
     def _failed(
         self, session: Session, message_id: uuid.UUID, exc: SmsError, now: datetime

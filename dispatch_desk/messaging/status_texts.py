@@ -45,6 +45,7 @@ from dispatch_desk.messaging.texting_state import (
     rule_of_key,
     set_in_progress,
     set_suppressed,
+    state_of,
     status_key,
     survey_key,
     texting_state,
@@ -164,6 +165,19 @@ class StatusTexts:
         if found is not None and not self.config.enabled:
             return with_blocked(found, "Status texts are turned off for this centre.")
         return found
+
+    def blocked_now(self, session: Session, incident_id: uuid.UUID) -> str:
+        """Why the incident's caller may get no status text or survey now ("" if they may): the
+        outbox asks again just before one goes out."""
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            return ""
+        return blocked_reason(
+            session,
+            state_of(session, incident_id),
+            self.catalog.get(incident.type_code),
+            enabled=self.config.enabled,
+        )
 
     def try_answer(self, session: Session, *, from_e164: str, body: str, now: datetime) -> bool:
         """:func:`dispatch_desk.services.surveys.try_answer` signed with this agency's name."""

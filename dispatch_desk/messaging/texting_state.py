@@ -80,16 +80,20 @@ def open_texting(
 ) -> TextingState:
     """The incident's texting state, settled when it is created from a call: the number to
     text, whether it is a mobile, the caller's language, whether the call is in progress."""
-    in_progress = intake.in_progress
-    if in_progress is None:
-        in_progress = intake.incident_type.in_progress
+    in_progress_set = intake.in_progress is not None  # the call-taker ticked or cleared it
+    in_progress = intake.in_progress if in_progress_set else intake.incident_type.in_progress
+    phone = intake.callback_e164 or intake.ani_e164
     state = TextingState(
         id=stable_id("incident_texting", str(incident.id)),
         incident_id=incident.id,
-        phone_e164=intake.callback_e164 or intake.ani_e164,
-        mobile=call.kind == CallKind.TEXT or is_mobile(call.class_of_service),
+        phone_e164=phone,
+        # The class of service is the calling phone's: it says nothing of another callback
+        # number the caller gave, which may be a landline (or someone else's phone).
+        mobile=call.kind == CallKind.TEXT
+        or (is_mobile(call.class_of_service) and bool(phone) and phone == intake.ani_e164),
         language=intake.language if intake.language in words.LANGUAGES else "",
         in_progress=bool(in_progress),
+        in_progress_set=in_progress_set,
         suppressed=False,
         sender=actor.workstation,
         finished=False,
@@ -122,7 +126,7 @@ def blocked_reason(
         return "No callback number."
     if kind is not None and kind.sensitive:
         return "Sensitive call type: texting the caller could endanger them."
-    if state.in_progress:
+    if is_in_progress(state, kind):
         return "Call in progress: no texts until it is not."
     if texting_911 if texting_911 is not None else in_conversation(session, state.incident_id):
         return "The caller is texting with the centre: updates go in that conversation."
@@ -130,10 +134,34 @@ def blocked_reason(
         who = f" by {state.suppressed_by}" if state.suppressed_by else ""
         return f"Texts suppressed{who}."
     if not state.mobile:
-        return "Not a mobile number (the call did not come from a wireless phone)."
+        return _not_mobile(session, state)
     if opted_out if opted_out is not None else is_opted_out(session, state.phone_e164):
         return "The number replied STOP."
     return ""
+
+
+NOT_MOBILE = "Not a mobile number (the call did not come from a wireless phone)."
+OTHER_CALLBACK = (
+    "Not known to be a mobile: the callback number is not the number that called "
+    "(only the calling phone's kind is known)."
+)
+
+
+def _not_mobile(session: Session, state: TextingState) -> str:
+    call = session.scalar(
+        select(Call).where(Call.incident_id == state.incident_id).order_by(Call.received_at)
+    )
+    if call is not None and is_mobile(call.class_of_service) and call.ani_e164 != state.phone_e164:
+        return OTHER_CALLBACK
+    return NOT_MOBILE
+
+
+def is_in_progress(state: TextingState, kind: IncidentType | None) -> bool:
+    """What the call-taker or dispatcher said; until one did, the incident's CURRENT type
+    (a call reclassified as an in-progress type stops texts, and the other way round)."""
+    if state.in_progress_set or kind is None:
+        return bool(state.in_progress)
+    return kind.in_progress
 
 
 def conversing_incidents(session: Session, incident_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -186,6 +214,7 @@ def _state_for_change(session: Session, actor: Actor, incident: Incident, now: d
             mobile=False,
             language="",
             in_progress=False,
+            in_progress_set=False,
             suppressed=False,
             sender=actor.workstation,
             finished=incident.status == IncidentStatus.CLOSED,
@@ -241,9 +270,9 @@ def set_in_progress(
     if incident is None:
         raise NotFound(f"No incident {incident_id}")
     state = _state_for_change(session, actor, incident, now)
-    if state.in_progress == in_progress:
+    if state.in_progress_set and state.in_progress == in_progress:
         return
-    state.in_progress = in_progress
+    state.in_progress, state.in_progress_set = in_progress, True
     state.updated_at = now
     line = "Call in progress: no status texts" if in_progress else "Call no longer in progress"
     _narrate(session, actor, incident, line + ".", now)
@@ -300,7 +329,7 @@ def texting_state(
         suppressed_by=state.suppressed_by,
         suppressed_reason=state.suppressed_reason,
         sensitive=bool(kind and kind.sensitive),
-        in_progress=state.in_progress,
+        in_progress=is_in_progress(state, kind),
         texts=texts,
         blocked=blocked_reason(session, state, kind),
     )

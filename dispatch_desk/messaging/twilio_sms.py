@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextvars
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -35,6 +36,10 @@ FINAL_ERRORS = {
     21612: "Twilio cannot route texts between these two numbers.",
     20003: "Twilio refused the agency's account SID or auth token; check [texting] settings.",
 }
+
+# How far Twilio's clock may be behind ours when a lost send is looked up: a text Twilio made
+# earlier than this before our attempt is another text with the same words, not this one.
+CLOCK_SLACK = timedelta(minutes=2)
 
 # Retry-After of the last 429 seen by this task (the request and the exception it becomes run
 # in the same task, one after the other).
@@ -151,11 +156,19 @@ class TwilioSms:
         return str(message.sid)
 
     async def find_sent(
-        self, to_e164: str, body: str, since: datetime, *, from_e164: str | None = None
+        self,
+        to_e164: str,
+        body: str,
+        since: datetime,
+        *,
+        from_e164: str | None = None,
+        exclude: Collection[str] = (),
     ) -> FoundMessage | None:
         """A text to ``to_e164`` with exactly ``body`` created since ``since``, if Twilio has one:
         how a send interrupted by a crash or a lost response is settled without sending twice.
-        Raises :class:`SmsError` (retryable) when Twilio cannot be asked."""
+        ``exclude``: sids the desk already holds for other texts (the same words sent earlier,
+        e.g. a preset) — never this text. Raises :class:`SmsError` (retryable) when Twilio
+        cannot be asked."""
         # By number only, newest first: a DateSent filter would miss a text Twilio accepted
         # but has not sent yet (its date_sent is empty), and that is the one that matters.
         try:
@@ -166,9 +179,10 @@ class TwilioSms:
             raise SmsError(
                 f"Twilio could not be asked ({type(exc).__name__})", code="network", retryable=True
             ) from None
-        earliest = since - timedelta(minutes=10)  # our clock and Twilio's may differ a little
+        earliest = since - CLOCK_SLACK  # our clock and Twilio's may differ a little
+        excluded = set(exclude)
         for message in found:
-            if message.body != body:
+            if message.body != body or str(message.sid) in excluded:
                 continue
             if message.date_created is not None and message.date_created < earliest:
                 continue

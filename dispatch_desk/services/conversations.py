@@ -94,10 +94,21 @@ def notices_of(direction: str, body: str, media_count: int) -> tuple[str, ...]:
 
 
 class ConversationService:
-    def __init__(self, clock: Clock, limit: int = 3, *, alerts: object | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        limit: int = 3,
+        *,
+        alerts: object | None = None,
+        center_e164: str = "",
+    ) -> None:
         self.clock = clock
         self.limit = limit
         self.alerts = alerts
+        # The 911 text number: a conversation the centre starts texts from it, so the caller's
+        # answer comes back to the 911 line and joins the conversation (from the status number
+        # it would get the "not monitored" answer).
+        self.center_e164 = normalise_phone(center_e164) if center_e164 else ""
         # New conversations of transactions not yet committed: alerted once the change is out.
         self._new: dict[uuid.UUID, str] = {}
         self._lock = threading.Lock()
@@ -344,7 +355,7 @@ class ConversationService:
             state=WAITING,
             started_by="centre",
             language="en",
-            center_e164="",
+            center_e164=self.center_e164,
             opened_at=now,
             last_at=now,
             read_at=now,
@@ -378,7 +389,7 @@ class ConversationService:
             purpose=Purpose.CONVERSATION,
             key=f"conversation:{conversation.id}:{uuid.uuid4()}",
             now=now,
-            from_e164=conversation.center_e164 or None,
+            from_e164=conversation.center_e164 or self.center_e164 or None,
             incident_id=conversation.incident_id,
             conversation_id=conversation.id,
             user_id=actor.user_id,

@@ -454,6 +454,9 @@ class TextingState(Base):
     mobile: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(String(8), default="")
     in_progress: Mapped[bool] = mapped_column(default=False)
+    # True once a person said whether the call is in progress (the intake's box, or the
+    # dispatcher's control); until then the incident type's own flag decides, as it changes.
+    in_progress_set: Mapped[bool] = mapped_column(default=False)
     suppressed: Mapped[bool] = mapped_column(default=False)
     suppressed_by: Mapped[str] = mapped_column(String(128), default="")
     suppressed_reason: Mapped[str] = mapped_column(String(300), default="")

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("mobile", sa.Boolean(), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("in_progress", sa.Boolean(), nullable=False),
+        sa.Column("in_progress_set", sa.Boolean(), nullable=False),
         sa.Column("suppressed", sa.Boolean(), nullable=False),
         sa.Column("suppressed_by", sa.String(length=128), nullable=False),
         sa.Column("suppressed_reason", sa.String(length=300), nullable=False),

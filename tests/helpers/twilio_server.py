@@ -86,6 +86,7 @@ class FakeTwilio:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.sent_from_number = "+15005550006"  # what a Messaging Service picks
+        self._garbled_lists = 0
 
     # -- control
 
@@ -101,6 +102,11 @@ class FakeTwilio:
         """Hold the next create for ``seconds`` before answering (before or after the message
         is made): a request in flight when the sender is killed, or a timeout."""
         self._failures.append(_Failure(stall_s=seconds, stall_after_create=after_create))
+
+    def garble_next_list(self) -> None:
+        """Answer the next message listing 200 with a page that is not JSON (a proxy's error
+        page): the library cannot read it."""
+        self._garbled_lists += 1
 
     @property
     def base_url(self) -> str:
@@ -236,6 +242,9 @@ class FakeTwilio:
         _, refused = await self._record(request)
         if refused is not None:
             return refused
+        if self._garbled_lists:
+            self._garbled_lists -= 1
+            return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
         q = request.query
         found = [m for m in self.messages if not q.get("To") or m.to == q["To"]]
         if q.get("From"):

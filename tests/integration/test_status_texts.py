@@ -529,3 +529,99 @@ def test_a_caller_texting_911_gets_no_status_texts(core: DeskCore) -> None:
     assert texts(core)[0][1].startswith(
         f"Riverton 911: we received your burglary report, number {called.number}"
     )
+
+
+def test_a_queued_text_is_not_sent_once_the_rules_say_no(core: DeskCore) -> None:
+    # Confirmations wait in the outbox (a queue, a 429 back-off); meanwhile the dispatcher
+    # suppresses one, another is reclassified as sensitive, a third is marked in progress and
+    # a fourth caller replies STOP. None of those goes; the untouched one does.
+    def incident(last: str) -> IncidentSummary:
+        number = f"(617) 555-014{last}"
+        return new_incident(core, callback_number=number, ani=number)
+
+    from dispatch_desk.services.incidents import IncidentEdit
+
+    dispatcher, taker = actor_for(core, "dispatcher"), actor_for(core, "calltaker")
+    now = core.clock()
+    suppressed, sensitive, busy, _stopped, _fine = (incident(n) for n in "23456")
+    core.store.write_sync(status_texts.set_suppressed, dispatcher, suppressed.id, True, now)
+    edit = IncidentEdit(type_code="DOMNV")
+    core.store.write_sync(core.incidents.update, taker, sensitive.id, edit, now)
+    core.store.write_sync(status_texts.set_in_progress, taker, busy.id, True, now)
+    assert reply(core, "STOP", "+16175550145").kind == "keyword"
+    asyncio.run(drain(core))
+    errors = core.store.read_sync(
+        lambda s: dict(
+            s.execute(
+                select(SmsMessage.to_e164, SmsMessage.error_message).where(
+                    SmsMessage.idempotency_key.like("status:%"),
+                    SmsMessage.to_e164.like("+1617555014_"),
+                )
+            ).all()
+        )
+    )
+    assert errors == {
+        "+16175550142": "Not sent: Texts suppressed by Dana Reyes.",
+        "+16175550143": "Not sent: Sensitive call type: texting the caller could endanger them.",
+        "+16175550144": "Not sent: Call in progress: no texts until it is not.",
+        "+16175550145": "Not sent: The number replied STOP.",
+        "+16175550146": "",
+    }
+    to = [m.to_e164 for m in core.sms.sent]  # type: ignore[attr-defined]
+    assert to.count("+16175550146") == 1 and "+16175550142" not in to
+    assert "+16175550143" not in to and "+16175550144" not in to
+    assert to.count("+16175550145") == 1  # only the answer to STOP
+    assert [a for a in core.alerts.alerts() if a.kind == "text.failed"] == []
+
+
+def test_in_progress_follows_the_current_type_unless_the_call_taker_set_it(
+    core: DeskCore,
+) -> None:
+    from dispatch_desk.services.incidents import IncidentEdit
+
+    taker = actor_for(core, "calltaker")
+
+    def incident(last: str, **fields: Any) -> IncidentSummary:
+        number = f"(617) 555-015{last}"
+        return new_incident(core, callback_number=number, ani=number, **fields)
+
+    def retype(summary: IncidentSummary, code: str) -> None:
+        edit = IncidentEdit(type_code=code)
+        core.store.write_sync(core.incidents.update, taker, summary.id, edit, core.clock())
+        sweep(core)
+
+    def blocked(summary: IncidentSummary) -> str:
+        return core.store.read_sync(core.status_texts.state, summary.id).blocked
+
+    became = incident("1")  # a burglary report, then it turns out to be happening now
+    retype(became, "SUSPP")  # SUSPP is an in-progress type in the demo agency
+    assert blocked(became) == "Call in progress: no texts until it is not."
+    assign(core, became)
+    assert rules(core, "+16175550151") == ["confirm"]
+    stopped = incident("2", incident_type="SUSPP")
+    assert rules(core, "+16175550152") == [] and blocked(stopped).startswith("Call in progress")
+    retype(stopped, "BURG")
+    assert blocked(stopped) == "" and rules(core, "+16175550152") == ["confirm"]
+    said = incident("3", incident_type="SUSPP", in_progress=False)  # the call-taker cleared it
+    assert rules(core, "+16175550153") == ["confirm"]
+    retype(said, "SUSPP")
+    assert blocked(said) == ""
+    core.store.write_sync(status_texts.set_in_progress, taker, said.id, True, core.clock())
+    retype(said, "BURG")
+    assert blocked(said).startswith("Call in progress")
+
+
+def test_a_callback_other_than_the_calling_mobile_gets_no_status_texts(core: DeskCore) -> None:
+    # The class of service is the calling phone's (WPH2 here); texts go to the callback number.
+    other = new_incident(core, callback_number="(617) 555-0171")
+    assert rules(core, "+16175550171") == [] and rules(core) == []
+    state = core.store.read_sync(core.status_texts.state, other.id)
+    assert (state.phone_e164, state.mobile) == ("+16175550171", False)
+    assert state.blocked == (
+        "Not known to be a mobile: the callback number is not the number that called "
+        "(only the calling phone's kind is known)."
+    )
+    # The same number typed another way is the calling phone: texted.
+    same = new_incident(core, callback_number="617-555-0101", address="9 Elm Street")
+    assert rules(core) == ["confirm"]
+    assert core.store.read_sync(core.status_texts.state, same.id).blocked == ""

@@ -184,6 +184,50 @@ def test_lost_answer_is_looked_up_not_sent_twice(tmp_path: Path) -> None:
     _run(tmp_path, scenario)
 
 
+def test_lookup_never_adopts_an_earlier_text_with_the_same_words(tmp_path: Path) -> None:
+    # A preset sent twice: the second send is dropped before Twilio makes it, and the lookup
+    # must not take the first one's sid (a unique-sid clash that stopped every later text).
+    async def scenario(tw: FakeTwilio, core: DeskCore, clock: FakeClock) -> None:
+        first = await _queue(core, "ka", "Are you safe? Reply Y or N.")
+        assert await core.outbox.run_once() == 1
+        tw.drop_next()
+        second = await _queue(core, "kb", "Are you safe? Reply Y or N.")
+        assert await core.outbox.run_once() == 0
+        clock.advance(seconds=6)
+        assert await core.outbox.run_once() == 1
+        later = await _queue(core, "kc", "Unit on the way.")
+        clock.advance(seconds=1)
+        assert await core.outbox.run_once() == 1
+        sids = [(await _row(core, m)).provider_sid for m in (first, second, later)]
+        assert sids == [m.sid for m in tw.messages] and len(set(sids)) == 3
+        assert [m.body for m in tw.messages].count("Are you safe? Reply Y or N.") == 2
+
+    _run(tmp_path, scenario)
+
+
+def test_a_row_that_cannot_be_settled_does_not_hold_up_the_others(tmp_path: Path) -> None:
+    async def scenario(tw: FakeTwilio, core: DeskCore, clock: FakeClock) -> None:
+        tw.drop_next()
+        stuck = await _queue(core, "kstuck", "Are you safe?")
+        assert await core.outbox.run_once() == 0
+        later = await _queue(core, "klater", "Unit on the way.")
+        clock.advance(seconds=6)
+        tw.garble_next_list()  # the lookup before the retry gets a page nobody can read
+        assert await core.outbox.run_once() == 1
+        row = await _row(core, stuck)
+        assert row.status == SmsStatus.UNKNOWN and row.provider_sid is None
+        assert "not sent again" in row.error_message and "JSONDecodeError" in row.error_message
+        assert (await _row(core, later)).provider_sid == tw.messages[-1].sid
+        assert [m.body for m in tw.messages] == ["Unit on the way."]
+        [alert] = [a for a in core.alerts.alerts() if a.kind == "text.failed"]
+        assert alert.key == str(stuck) and "not sent again" in alert.text
+        clock.advance(seconds=60)
+        assert await core.outbox.run_once() == 0  # set aside: not retried by itself
+        assert len(tw.messages) == 1
+
+    _run(tmp_path, scenario)
+
+
 _CHILD = textwrap.dedent(
     """
     import asyncio, sys

@@ -147,3 +147,19 @@ def test_find_sent_settles_a_lost_response() -> None:
         assert await sms.find_sent(TO, "another body", since) is None
 
     _run(scenario)
+
+
+def test_find_sent_skips_held_sids_and_texts_made_well_before() -> None:
+    async def scenario(tw: FakeTwilio, sms: TwilioSms) -> None:
+        body = "Are you safe? Reply Y or N."
+        await sms.send(TO, body)
+        held = tw.messages[0].sid
+        earlier = await sms.send(TO, body)
+        tw.messages[-1].date_created = datetime.now(UTC) - timedelta(minutes=5)
+        since = datetime.now(UTC) - timedelta(seconds=5)
+        assert await sms.find_sent(TO, body, since, exclude={held}) is None
+        assert earlier != held
+        found = await sms.find_sent(TO, body, since)
+        assert found is not None and found.sid == held
+
+    _run(scenario)

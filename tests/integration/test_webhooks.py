@@ -611,3 +611,54 @@ def test_texts_wait_at_a_central_gateway_and_reach_a_desk_over_its_link(tmp_path
                 gateway.cleanup()
 
     asyncio.run(main())
+
+
+def test_a_desk_link_that_drops_and_comes_back_takes_texts_again(tmp_path: Path) -> None:
+    # The gateway forgets a desk's "texts-ready" when its link drops; the link is back in about
+    # 0.1 s, so the desk must say it again on every new registration, not on a 1 s poll.
+    from dispatch_desk.live.sessions import LiveSessions
+
+    async def main() -> None:
+        gateway = Gateway(
+            GatewayConfig(assets_dir=ASSETS, desk_secret="link-secret", texting=_config(tmp_path))
+        )
+        async with TestClient(TestServer(gateway.app)) as client:
+            core = make_core(
+                tmp_path / "desk",
+                gateway__url=str(client.make_url("/desk")).replace("http", "ws"),
+                gateway__desk_secret="link-secret",
+                gateway__public_url="https://gw.example.org",
+                texting__text911_number=N911,
+                texting__status_number=NSTATUS,
+            )
+            live = LiveSessions(core, core.sms, record=False)
+            texts = DeskTexts(core)
+            try:
+                await texts.start(live)
+                await _until(lambda: _ready(gateway, core), 10)
+                assert live.link is not None
+                for drop in range(3):
+                    connects = live.link.connects
+                    await gateway.desks.sockets[core.workstation].close()  # the link drops
+                    await _until(lambda c=connects: _online_again(live, c), 10)
+                    sid = f"SM{drop:032x}"
+                    assert (await _post(client, _sms(sid=sid, body=f"after drop {drop}"))).status
+                    await _until(lambda: _drained(gateway), 3)
+                    assert [r.body for r in await _rows(core, provider_sid=sid)] == [
+                        f"after drop {drop}"
+                    ]
+            finally:
+                await texts.stop()
+                await live.close()
+                core.close()
+                gateway.cleanup()
+
+    asyncio.run(main())
+
+
+async def _ready(gateway: Gateway, core: DeskCore) -> bool:
+    return core.workstation in gateway.desks.text_desks
+
+
+async def _online_again(live: Any, connects: int) -> bool:
+    return live.link.connects > connects and live.link.online

@@ -8,6 +8,9 @@ Signals:
     lookup_changed(str, str, str): phone, address and type text settled (for history/duplicates).
     attach_requested(): the call-taker chose to add this call to the flagged duplicate.
     assign_requested(list[str]): call signs typed into the Units field, Enter pressed.
+
+Alt+G ticks or clears "In progress" (no status texts to the caller while it is), without
+moving the cursor; until the call-taker sets it, it follows the chosen incident type.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QCompleter,
     QGridLayout,
@@ -105,6 +109,16 @@ class IntakeForm(QWidget):
         self.incident_type.lineEdit().setPlaceholderText("code or name, e.g. BURG, chest")
         self.priority = QLineEdit(objectName="priority", placeholderText="1-5")
         self.priority.setMaximumWidth(60)
+        # Still happening (no status texts to the caller while it is). Out of the Tab chain so
+        # the form's flow is unchanged; Alt+G toggles it from any field.
+        self.in_progress = QCheckBox("In progress  Alt+G", objectName="in_progress")
+        self.in_progress.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.in_progress.setToolTip(
+            "The call is still happening: no status texts to the caller while ticked.\n"
+            "Follows the incident type until you set it (Alt+G)."
+        )
+        self.in_progress.clicked.connect(self._on_in_progress_set)
+        self._in_progress_set = False  # the call-taker ticked or cleared it themselves
         self.narrative = QPlainTextEdit(objectName="narrative")
         self.narrative.setPlaceholderText(
             "What the caller reports. Ctrl+S saves; each save adds a time-stamped entry."
@@ -190,6 +204,8 @@ class IntakeForm(QWidget):
         self.attach_button.clicked.connect(self.attach_requested.emit)
         self.attach_button.hide()
         buttons = QHBoxLayout()
+        # With Save: it is said about the call as it is saved (and the form keeps its width).
+        buttons.addWidget(self.in_progress)
         buttons.addWidget(self.attach_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
@@ -217,6 +233,12 @@ class IntakeForm(QWidget):
             QKeySequence("Alt+A"),
             self,
             self._on_attach_key,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        QShortcut(
+            QKeySequence("Alt+G"),
+            self,
+            self.toggle_in_progress,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
         QShortcut(
@@ -260,7 +282,15 @@ class IntakeForm(QWidget):
             carrier_position=self._carrier_position,
             class_of_service=self._call.class_of_service if self._call else "",
             language=self._call.language if self._call else "",
+            # None: not said, the incident type decides (and keeps deciding if it changes).
+            in_progress=self.in_progress.isChecked() if self._in_progress_set else None,
         )
+
+    def toggle_in_progress(self) -> None:
+        """Alt+G: the call is (no longer) in progress; the cursor stays where it is."""
+        if self.in_progress.isEnabled():
+            self.in_progress.setChecked(not self.in_progress.isChecked())
+            self._on_in_progress_set()
 
     # -- the address against the agency's map
 
@@ -406,6 +436,10 @@ class IntakeForm(QWidget):
             self.units,
         ):
             widget.clear()
+        self._in_progress_set = False
+        self.in_progress.setChecked(False)
+        self.in_progress.setEnabled(True)
+        self.in_progress.show()
         self.incident_type.setCurrentIndex(0)
         self.narrative.clear()
         self.narrative_log.clear()
@@ -445,6 +479,10 @@ class IntakeForm(QWidget):
         self.ali.setText(first.ali_text if first else "")
         self.ali.setCursorPosition(0)
         self._set_call_fields_editable(False)
+        # Set when the incident was made; afterwards the texting line's control changes it.
+        self._in_progress_set = True
+        self.in_progress.setEnabled(False)
+        self.in_progress.hide()
         self.address.setText(summary.address)
         self._clear_address_check()
         self._carrier_position = None
@@ -492,7 +530,12 @@ class IntakeForm(QWidget):
         kind = self._catalog.resolve(text)
         if kind is not None and not self._priority_typed:
             self.priority.setText(str(kind.priority))
+        if not self._in_progress_set:
+            self.in_progress.setChecked(bool(kind is not None and kind.in_progress))
         self._lookup_timer.start()
+
+    def _on_in_progress_set(self, *_args: object) -> None:
+        self._in_progress_set = True
 
     def _on_priority_typed(self, _text: str) -> None:
         self._priority_typed = True

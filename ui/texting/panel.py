@@ -97,6 +97,7 @@ class TextingPanel(QWidget):
         self._reading = False
         self._again = False
         self._marking: set[uuid.UUID] = set()
+        self._sending: set[uuid.UUID] = set()  # conversations with a reply being stored
 
         self.list_model = ConversationModel(key=lambda c: c.id, now=core.clock)
         self.list = ConversationList(self.list_model)
@@ -356,7 +357,13 @@ class TextingPanel(QWidget):
         self._spawn(self.send(self.current.id, body), "texts-send")
 
     async def send(self, conversation_id: uuid.UUID, body: str) -> TextMessageView | None:
-        """Store the reply (the outbox sends it); the box is cleared only once it is stored."""
+        """Store the reply (the outbox sends it); the box is cleared only once it is stored.
+        While one reply of a conversation is being stored, another send request for it (a
+        second Enter before the first returned) is ignored: each reply is a new text, so it
+        would go twice. The text stays in the box either way."""
+        if conversation_id in self._sending:
+            return None
+        self._sending.add(conversation_id)
         try:
             message = await self.core.store.write(
                 self.core.conversations.reply, self.actor, conversation_id, body, self.core.clock()
@@ -364,6 +371,8 @@ class TextingPanel(QWidget):
         except EXPECTED as exc:
             self.show_banner("error", f"Not sent. {user_message(exc)} Your text is still here.")
             return None
+        finally:
+            self._sending.discard(conversation_id)
         if self.current is not None and self.current.id == conversation_id:
             if self.composer.text().strip() == body:
                 self.composer.set_text("")

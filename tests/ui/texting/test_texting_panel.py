@@ -8,8 +8,11 @@ import asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from dispatch_desk.domain.texting import SmsDirection
 from dispatch_desk.services import audit
+from dispatch_desk.storage.models import SmsMessage
 from tests.helpers.core import actor_for, create_incident
 from tests.ui.conftest import Make, keys, press, sign_in
 from tests.ui.texting.helpers import delivery, text_in
@@ -83,6 +86,38 @@ def test_a_failed_send_keeps_the_text(qtbot: QtBot, make_desk: Make) -> None:
     qtbot.waitUntil(lambda: panel.current is not None and panel.current.state == "closed")
     assert not panel.composer.isEnabled()
     assert panel.composer.text() == "Are you still there?"  # greyed, never wiped
+
+
+def _bodies_to(desk: object, phone: str) -> list[str]:
+    def read(session: object) -> list[str]:
+        return list(
+            session.scalars(  # type: ignore[attr-defined]
+                select(SmsMessage.body)
+                .where(SmsMessage.to_e164 == phone, SmsMessage.direction == SmsDirection.OUT)
+                .order_by(SmsMessage.created_at)
+            )
+        )
+
+    return desk.core.store.read_sync(read)  # type: ignore[attr-defined]
+
+
+def test_enter_twice_sends_the_reply_once(qtbot: QtBot, make_desk: Make) -> None:
+    desk = make_desk()
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    panel = window.texting.panel
+    _take(qtbot, window, "+16175550399", "help")
+    panel.composer.edit.setFocus()
+    keys(qtbot, "Are you safe?")
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)  # an impatient second Enter before the write returns
+    qtbot.waitUntil(lambda: panel.composer.text() == "")
+    qtbot.wait(300)
+    assert _bodies_to(desk, "+16175550399") == ["Are you safe?"]
+    # Once it is stored, the next reply goes as usual.
+    keys(qtbot, "Stay on the line")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(_bodies_to(desk, "+16175550399")) == 2)
+    assert _bodies_to(desk, "+16175550399") == ["Are you safe?", "Stay on the line"]
 
 
 def test_text_this_number_from_the_call_in_hand(qtbot: QtBot, make_desk: Make) -> None:

@@ -3,6 +3,7 @@ attaching to an incident, the centre starting one, closing; and the alert for a 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.domain.texting import Purpose, SmsStatus
+from dispatch_desk.messaging import inbound
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, RuleViolation
 from dispatch_desk.services.conversations import ConversationLimitReached
@@ -202,6 +204,37 @@ def test_the_centre_starts_a_conversation(core: DeskCore) -> None:
     assert core.store.read_sync(core.conversations.waiting) == []
     with pytest.raises(RuleViolation, match="international form"):
         core.store.write_sync(core.conversations.start, taker, "not a number", core.clock())
+
+
+def test_a_conversation_the_centre_starts_comes_back_to_it(core: DeskCore) -> None:
+    # Start -> the text goes out -> the caller answers the number it came from -> the answer
+    # joins that conversation (not the status line's "not monitored" reply).
+    taker = actor_for(core, "calltaker")
+    started, _ = core.store.write_sync(
+        core.conversations.start, taker, "+16175550172", core.clock()
+    )
+    core.store.write_sync(
+        core.conversations.reply, taker, started.id, "This is 911. Are you safe?", core.clock()
+    )
+    assert asyncio.run(core.outbox.run_once()) == 1
+    [sent] = core.sms.sent  # type: ignore[attr-defined]
+    texting = core.settings.texting
+    assert sent.from_e164 == texting.text911_number
+    answer = inbound.InboundText(
+        "SM" + "7" * 32, "+16175550172", sent.from_e164 or texting.status_number, "yes, upstairs"
+    )
+    received, _ = core.store.write_sync(
+        inbound.receive,
+        answer,
+        now=core.clock(),
+        text911_number=texting.text911_number,
+        status_number=texting.status_number,
+        conversations=core.conversations,
+        try_answer=core.status_texts.try_answer,
+    )
+    assert (received.kind, received.conversation_id) == ("conversation", started.id)
+    assert core.store.read_sync(core.conversations.waiting) == []
+    assert len(core.sms.sent) == 1  # type: ignore[attr-defined]  # no auto-reply
 
 
 def test_starting_counts_against_the_limit(core: DeskCore) -> None:
