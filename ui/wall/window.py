@@ -95,7 +95,10 @@ class WallWindow(IncidentWork, QMainWindow):
         self.last_still: stills.StillInfo | None = None
         self._open: dict[WallTile, _Open] = {}
         self._wanted: dict[WallTile, CameraEntry] = {}
-        self._waiting_for_purpose: list[tuple[WallTile, CameraEntry]] = []
+        # Each show_on/stop_on of a tile bumps its generation: an opening that finishes under
+        # a newer generation was superseded and closes its own viewing.
+        self._generation: dict[WallTile, int] = {}
+        self._waiting_for_purpose: dict[WallTile, CameraEntry] = {}
         self._suspended: views.WallSpec | None = None
         self._build()
         self._unsubscribe = core.bus.subscribe(self._on_changes)
@@ -376,31 +379,45 @@ class WallWindow(IncidentWork, QMainWindow):
     def main_stream_min_px(self) -> int:
         return self.settings.main_stream_min_px
 
+    def _next_generation(self, tile: WallTile) -> int:
+        generation = self._generation.get(tile, 0) + 1
+        self._generation[tile] = generation
+        return generation
+
+    def _superseded(self, tile: WallTile, generation: int) -> bool:
+        return self._generation.get(tile) != generation or tile not in self.tiles
+
     def show_on(self, tile: WallTile, camera: CameraEntry) -> None:
         self._wanted[tile] = camera
+        self._waiting_for_purpose.pop(tile, None)
+        generation = self._next_generation(tile)  # whatever is still opening is superseded
         shown = self._open.get(tile)
         if shown is not None and shown.viewing.camera_id == camera.id:
             self._play(tile, shown)  # the same camera: only the stream (sub/main) changes
             return
-        self.spawn(self._show(tile, camera), "show")
+        self.spawn(self._show(tile, camera, generation), "show")
 
     def stop_on(self, tile: WallTile) -> None:
         self._wanted.pop(tile, None)
+        self._waiting_for_purpose.pop(tile, None)
+        self._next_generation(tile)
         tile.view.stop()
         shown = self._open.pop(tile, None)
         if shown is not None:
             self.spawn(self._close_viewing(shown.viewing.id), "close")
 
-    async def _show(self, tile: WallTile, camera: CameraEntry) -> None:
+    async def _show(self, tile: WallTile, camera: CameraEntry, generation: int) -> None:
         shown = self._open.pop(tile, None)
         if shown is not None:
             tile.view.stop()
             await self._close_viewing(shown.viewing.id)
+        if self._superseded(tile, generation):
+            return
         purpose = self.purpose.text().strip()
         asks = self.settings.require_purpose and self.incident_id is None and camera.viewable
         if asks and not purpose:  # (a registry-only camera is refused, purpose or not)
             tile.refused(camera, "State a purpose (toolbar) to view this camera.")
-            self._waiting_for_purpose.append((tile, camera))
+            self._waiting_for_purpose[tile] = camera  # only the camera the tile is on now
             self.purpose.setFocus()
             return
         try:
@@ -420,7 +437,7 @@ class WallWindow(IncidentWork, QMainWindow):
         except StoreUnavailable as exc:
             tile.refused(camera, exc.user_message)
             return
-        if self._wanted.get(tile) is not camera or tile not in self.tiles:
+        if self._superseded(tile, generation):
             await self._close_viewing(opened.id)  # replaced while it was being opened
             return
         try:
@@ -429,9 +446,13 @@ class WallWindow(IncidentWork, QMainWindow):
             await self._close_viewing(opened.id)
             tile.refused(camera, str(exc))
             return
-        if self._wanted.get(tile) is not camera:
+        if self._superseded(tile, generation):
             await self._close_viewing(opened.id)
             return
+        earlier = self._open.pop(tile, None)
+        if earlier is not None:  # never overwrite an open viewing without closing it
+            tile.view.stop()
+            self.spawn(self._close_viewing(earlier.viewing.id), "close")
         self._open[tile] = _Open(opened, creds)
         tile.showing(camera)
         self._play(tile, self._open[tile])
@@ -455,9 +476,9 @@ class WallWindow(IncidentWork, QMainWindow):
             logger.warning("camera viewing not closed in the audit trail: %s", exc.user_message)
 
     def _on_purpose(self) -> None:
-        waiting, self._waiting_for_purpose = self._waiting_for_purpose, []
-        for tile, camera in waiting:
-            if tile in self.tiles and camera in tile.sequence:
+        waiting, self._waiting_for_purpose = self._waiting_for_purpose, {}
+        for tile, camera in waiting.items():
+            if tile in self.tiles and self._wanted.get(tile) is camera:
                 self.show_on(tile, camera)
         if waiting:
             self.grid_host.setFocus()
@@ -476,10 +497,12 @@ class WallWindow(IncidentWork, QMainWindow):
         for tile in self.tiles:
             tile._rotate.stop()
             tile.view.stop()
+            self._next_generation(tile)
             shown = self._open.pop(tile, None)
             if shown is not None:
                 ids.append(shown.viewing.id)
         self._wanted.clear()
+        self._waiting_for_purpose.clear()
         return ids
 
     def suspend(self) -> None:
