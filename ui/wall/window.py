@@ -9,7 +9,7 @@ Keyboard: Alt+1..4 layouts 1/2x2/3x3/4x4, F11 full screen, Ctrl+F find a camera,
 camera puts it in the current tile, Ctrl+Arrows move the current tile, Z (or double-click)
 enlarges it and back, Delete clears it, Ctrl+S saves the view, Ctrl+O loads the chosen one,
 Ctrl+G attaches a still of the current tile to the incident, Ctrl+Shift+U sends the last still
-to the assigned units.
+to the assigned units, Ctrl+Shift+L leaves the incident.
 """
 
 from __future__ import annotations
@@ -143,6 +143,11 @@ class WallWindow(IncidentWork, QMainWindow):
         load = QPushButton("Load", objectName="wallLoadView")
         load.clicked.connect(self.request_load_view)
         self.context = QLabel("", objectName="wallContext")
+        self.leave_button = QPushButton("Leave incident", objectName="wallLeaveIncident")
+        self.leave_button.setToolTip(
+            "Stop viewing for this incident (Ctrl+Shift+L): cameras then need a stated purpose"
+        )
+        self.leave_button.clicked.connect(lambda: self.leave_incident())
         self.purpose = QLineEdit(objectName="wallPurpose")
         self.purpose.setMinimumWidth(200)
         self.purpose.returnPressed.connect(self._on_purpose)
@@ -162,6 +167,7 @@ class WallWindow(IncidentWork, QMainWindow):
             save,
             load,
             self.context,
+            self.leave_button,
         ):
             bar.addWidget(widget)
         bar.addWidget(self.purpose, 1)
@@ -202,6 +208,7 @@ class WallWindow(IncidentWork, QMainWindow):
             ("Ctrl+O", self.request_load_view),
             ("Ctrl+G", self.request_still),
             ("Ctrl+Shift+U", self.request_send),
+            ("Ctrl+Shift+L", lambda: self.leave_incident()),
             ("Ctrl+Left", lambda: self._move_current(0, -1)),
             ("Ctrl+Right", lambda: self._move_current(0, 1)),
             ("Ctrl+Up", lambda: self._move_current(-1, 0)),
@@ -248,6 +255,10 @@ class WallWindow(IncidentWork, QMainWindow):
             self.spawn(self.reload(), "reload")
         elif "wall_view" in kinds:
             self.spawn(self._reload_views(), "views")
+        if self.incident_id is not None and any(
+            c.kind == "incident" and self.incident_id in c.ids for c in changes
+        ):
+            self.spawn(self.check_incident_open(), "incident")
 
     async def _reload_views(self) -> None:
         saved = await self.core.store.read(views.list_views)
@@ -396,6 +407,12 @@ class WallWindow(IncidentWork, QMainWindow):
             self._play(tile, shown)  # the same camera: only the stream (sub/main) changes
             return
         self.spawn(self._show(tile, camera, generation), "show")
+
+    def reopen_all(self) -> None:
+        """Close every tile's viewing and open it again under the context in hand now."""
+        for tile, camera in list(self._wanted.items()):
+            self._waiting_for_purpose.pop(tile, None)
+            self.spawn(self._show(tile, camera, self._next_generation(tile)), "show")
 
     def stop_on(self, tile: WallTile) -> None:
         self._wanted.pop(tile, None)

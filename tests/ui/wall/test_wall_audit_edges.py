@@ -7,11 +7,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from dispatch_desk.cameras import viewing
+from dispatch_desk.cameras import registry, viewing
+from dispatch_desk.domain.enums import LocationSource
+from dispatch_desk.domain.location import Position
+from dispatch_desk.services.incidents import IncidentSummary
+from tests.helpers.core import create_incident
 from tests.ui.conftest import Make
-from tests.ui.wall.test_wall import _import_cameras, _open_viewings, _open_wall, clip  # noqa: F401
+from tests.ui.wall.test_wall import (  # noqa: F401
+    _drop,
+    _finish,
+    _import_cameras,
+    _open_viewings,
+    _open_wall,
+    clip,
+)
+from ui.app import DeskApp
+from ui.wall.window import WallWindow
 
 
 def test_the_same_camera_asked_for_twice_leaves_one_viewing_and_delete_closes_it(
@@ -58,3 +72,66 @@ def test_a_sequence_waiting_for_a_purpose_opens_only_the_camera_it_is_on(
     assert [r.camera_id for r in rows] == [cams[2].id]
     assert tile.camera.id == cams[2].id
     assert [r.camera_id for r in _open_viewings(desk)] == [cams[2].id]
+
+
+def _docked(
+    qtbot: QtBot, desk: DeskApp, wall: WallWindow, cam: registry.CameraEntry
+) -> IncidentSummary:
+    core = desk.core
+    incident = create_incident(core, wall.actor)
+    core.store.write_sync(
+        core.incidents.place,
+        wall.actor,
+        incident.id,
+        Position(cam.latitude, cam.longitude),
+        LocationSource.MANUAL,
+        core.clock(),
+    )
+    assert _finish(qtbot, wall.dock_incident(incident.id)) >= 1
+    qtbot.waitUntil(lambda: len(_open_viewings(desk)) >= 1, timeout=5000)
+    assert all(r.incident_id == incident.id for r in _open_viewings(desk))
+    return incident
+
+
+def test_leaving_the_incident_ends_its_viewings_and_later_ones_need_a_purpose(
+    qtbot: QtBot,
+    make_desk: Make,
+    clip: Path,  # noqa: F811
+) -> None:
+    desk = make_desk(cameras__require_purpose=True)
+    cams = _import_cameras(desk, clip, 2)
+    wall = _open_wall(qtbot, desk)
+    _docked(qtbot, desk, wall, cams[0])
+    assert wall.leave_button.isVisible() and not wall.purpose.isVisible()
+    qtbot.mouseClick(wall.leave_button, Qt.MouseButton.LeftButton)
+    assert wall.incident_id is None
+    assert not wall.leave_button.isVisible() and wall.purpose.isVisible()
+    # What was watched for the incident is closed; nothing reopens without a purpose.
+    qtbot.waitUntil(lambda: _open_viewings(desk) == [], timeout=5000)
+    qtbot.waitUntil(lambda: "State a purpose" in wall.tiles[0].message.text(), timeout=5000)
+    wall.tiles[0].clear()
+    _drop(qtbot, wall, wall.tiles[0], [cams[1].name])
+    qtbot.waitUntil(lambda: "State a purpose" in wall.tiles[0].message.text(), timeout=5000)
+    qtbot.wait(300)
+    assert _open_viewings(desk) == []
+
+
+def test_the_wall_leaves_an_incident_when_it_is_closed(
+    qtbot: QtBot,
+    make_desk: Make,
+    clip: Path,  # noqa: F811
+) -> None:
+    desk = make_desk()
+    cams = _import_cameras(desk, clip, 1)
+    wall = _open_wall(qtbot, desk)
+    incident = _docked(qtbot, desk, wall, cams[0])
+    core = desk.core
+    disposition = core.incidents.dispositions[0]
+    closing = core.store.write(
+        core.incidents.close, wall.actor, incident.id, disposition, core.clock()
+    )
+    _finish(qtbot, closing)
+    qtbot.waitUntil(lambda: wall.incident_id is None, timeout=5000)
+    assert incident.number in wall.status.text()
+    # The camera stays up, now under no incident (no purpose is required here).
+    qtbot.waitUntil(lambda: [r.incident_id for r in _open_viewings(desk)] == [None], timeout=5000)
