@@ -233,6 +233,7 @@ class WallWindow(IncidentWork, QMainWindow):
     async def reload(self) -> None:
         entries = await self.core.store.read(registry.list_cameras)
         self._set_entries(entries)
+        self._recheck_tiles()
         await self._reload_views()
         geo = await self.core.geo()
         entries = await asyncio.to_thread(registry.with_places, entries, geo)
@@ -242,6 +243,35 @@ class WallWindow(IncidentWork, QMainWindow):
         self.entries = entries
         self.by_id = {e.id: e for e in entries}
         self._filter(self.directory.search_box.text())
+
+    def _recheck_tiles(self) -> None:
+        """The registry changed: a tile whose camera is gone or no longer shared stops and its
+        viewing closes; one whose streams or sharing changed is opened again (a new viewing,
+        checked and played with what the registry says now)."""
+        for tile, camera in list(self._wanted.items()):
+            now = self.by_id.get(camera.id)
+            tile.sequence = [self.by_id.get(c.id, c) for c in tile.sequence]
+            if now is None or not now.viewable:
+                why = (
+                    f"{camera.name} is no longer in the registry."
+                    if now is None
+                    else f"{camera.name} is registered only now: its owner does not share it."
+                )
+                self._withdraw(tile, now or camera, why)
+            elif _playing_facts(now) != _playing_facts(camera):
+                self._wanted[tile] = now
+                self._waiting_for_purpose.pop(tile, None)
+                self.spawn(self._show(tile, now, self._next_generation(tile)), "show")
+
+    def _withdraw(self, tile: WallTile, camera: CameraEntry, why: str) -> None:
+        self._wanted.pop(tile, None)
+        self._waiting_for_purpose.pop(tile, None)
+        self._next_generation(tile)
+        tile.view.stop()
+        shown = self._open.pop(tile, None)
+        if shown is not None:
+            self.spawn(self._close_viewing(shown.viewing.id), "close")
+        tile.refused(camera, why)
 
     def _filter(self, text: str) -> None:
         geo = self.core.start_geo()
@@ -552,6 +582,11 @@ class WallWindow(IncidentWork, QMainWindow):
         self.tasks.cancel_all()
         self.closed.emit(self)
         super().closeEvent(event)
+
+
+def _playing_facts(camera: CameraEntry) -> tuple[object, ...]:
+    """What a shown camera's viewing depends on (a new place or name changes none of it)."""
+    return (camera.sharing, camera.owner, camera.main_url, camera.sub_url, camera.credential_ref)
 
 
 def screens() -> list[QScreen]:

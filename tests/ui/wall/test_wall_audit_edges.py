@@ -11,10 +11,12 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from dispatch_desk.cameras import registry, viewing
+from dispatch_desk.cameras.credentials import credential_store
+from dispatch_desk.cameras.streams import StreamState
 from dispatch_desk.domain.enums import LocationSource
 from dispatch_desk.domain.location import Position
 from dispatch_desk.services.incidents import IncidentSummary
-from tests.helpers.core import create_incident
+from tests.helpers.core import actor_for, create_incident
 from tests.ui.conftest import Make
 from tests.ui.wall.test_wall import (  # noqa: F401
     _drop,
@@ -135,3 +137,51 @@ def test_the_wall_leaves_an_incident_when_it_is_closed(
     assert incident.number in wall.status.text()
     # The camera stays up, now under no incident (no purpose is required here).
     qtbot.waitUntil(lambda: [r.incident_id for r in _open_viewings(desk)] == [None], timeout=5000)
+
+
+def _reimport(qtbot: QtBot, desk: DeskApp, cam: registry.CameraEntry, **changes: str) -> None:
+    core = desk.core
+    row = {
+        "name": cam.name,
+        "latitude": cam.latitude,
+        "longitude": cam.longitude,
+        "owner": "public",
+        "sharing": "live",
+        "main_url": cam.main_url,
+        "sub_url": cam.sub_url,
+    }
+    records = registry.check_rows([{**row, **changes}])
+    admin = actor_for(core, "admin")
+    store = credential_store(core.paths.data_dir)
+    _finish(qtbot, core.store.write(registry.import_cameras, admin, records, store, core.clock()))
+
+
+def test_a_camera_withdrawn_from_viewing_while_shown_stops_and_its_viewing_closes(
+    qtbot: QtBot,
+    make_desk: Make,
+    clip: Path,  # noqa: F811
+) -> None:
+    desk = make_desk()
+    cams = _import_cameras(desk, clip, 2)
+    wall = _open_wall(qtbot, desk)
+    for tile, cam in zip(wall.tiles, cams, strict=False):
+        _drop(qtbot, wall, tile, [cam.name])
+    qtbot.waitUntil(lambda: len(_open_viewings(desk)) == 2, timeout=5000)
+    first = {r.camera_id: r.id for r in _open_viewings(desk)}
+    _reimport(qtbot, desk, cams[0], owner="private", sharing="registry only")
+    tile = wall.tiles[0]
+    qtbot.waitUntil(lambda: tile.badge.text() == "NOT SHOWN", timeout=5000)
+    assert "registered only" in tile.message.text()
+    assert tile.view.state == StreamState.IDLE and tile.camera is None
+    qtbot.waitUntil(
+        lambda: [r.camera_id for r in _open_viewings(desk)] == [cams[1].id], timeout=5000
+    )
+    # A camera whose stream changed is reopened: a new viewing, with the new address.
+    _reimport(qtbot, desk, cams[1], sub_url=cams[1].sub_url + "#moved")
+    qtbot.waitUntil(
+        lambda: [r.id for r in _open_viewings(desk)] not in ([], [first[cams[1].id]]),
+        timeout=5000,
+    )
+    assert [r.camera_id for r in _open_viewings(desk)] == [cams[1].id]
+    qtbot.waitUntil(lambda: wall.tiles[1] in wall._open, timeout=5000)
+    assert wall._open[wall.tiles[1]].viewing.sub_url.endswith("#moved")
