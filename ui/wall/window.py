@@ -69,6 +69,7 @@ class _Open:
 
     viewing: viewing.Viewing
     credentials: StreamCredentials | None
+    generation: int  # the tile's generation it was opened under
 
 
 class WallWindow(IncidentWork, QMainWindow):
@@ -431,11 +432,15 @@ class WallWindow(IncidentWork, QMainWindow):
     def show_on(self, tile: WallTile, camera: CameraEntry) -> None:
         self._wanted[tile] = camera
         self._waiting_for_purpose.pop(tile, None)
-        generation = self._next_generation(tile)  # whatever is still opening is superseded
         shown = self._open.get(tile)
-        if shown is not None and shown.viewing.camera_id == camera.id:
+        if (
+            shown is not None
+            and shown.generation == self._generation.get(tile)  # nothing newer is opening
+            and shown.viewing.camera_id == camera.id
+        ):
             self._play(tile, shown)  # the same camera: only the stream (sub/main) changes
             return
+        generation = self._next_generation(tile)  # whatever is still opening is superseded
         self.spawn(self._show(tile, camera, generation), "show")
 
     def reopen_all(self) -> None:
@@ -500,7 +505,7 @@ class WallWindow(IncidentWork, QMainWindow):
         if earlier is not None:  # never overwrite an open viewing without closing it
             tile.view.stop()
             self.spawn(self._close_viewing(earlier.viewing.id), "close")
-        self._open[tile] = _Open(opened, creds)
+        self._open[tile] = _Open(opened, creds, generation)
         tile.showing(camera)
         self._play(tile, self._open[tile])
 

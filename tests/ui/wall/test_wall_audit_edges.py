@@ -118,6 +118,23 @@ def test_leaving_the_incident_ends_its_viewings_and_later_ones_need_a_purpose(
     assert _open_viewings(desk) == []
 
 
+def test_a_tile_reopened_on_leaving_is_not_lost_to_a_resize_meanwhile(
+    qtbot: QtBot,
+    make_desk: Make,
+    clip: Path,  # noqa: F811
+) -> None:
+    desk = make_desk()
+    cams = _import_cameras(desk, clip, 1)
+    wall = _open_wall(qtbot, desk)
+    _docked(qtbot, desk, wall, cams[0])
+    tile = wall.tiles[0]
+    qtbot.waitUntil(lambda: tile in wall._open, timeout=5000)
+    wall.leave_button.click()  # the tile is to be reopened under no incident ...
+    wall.show_on(tile, wall._wanted[tile])  # ... and a resize asks for the same camera
+    qtbot.waitUntil(lambda: [r.incident_id for r in _open_viewings(desk)] == [None], timeout=5000)
+    qtbot.waitUntil(lambda: tile.view.state == StreamState.LIVE, timeout=20000)
+
+
 def test_the_wall_leaves_an_incident_when_it_is_closed(
     qtbot: QtBot,
     make_desk: Make,
