@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch_desk.cameras.streams import StreamCredentials
+from dispatch_desk.cameras.streams import StreamCredentials, without_credential_query
 from dispatch_desk.domain.enums import CameraOwner, CameraSharing
 from dispatch_desk.events import note_change
 from dispatch_desk.services import audit
@@ -99,16 +99,43 @@ class ImportRejected(ValueError):
 
 
 def split_url(url: str) -> tuple[str, StreamCredentials | None]:
-    """(the URL without user:password, the credentials it carried or None)."""
+    """(the URL without user:password nor login keys in its query, the credentials it carried
+    or None). :class:`ValueError` if the two places carry different logins."""
     parts = urlsplit(url)
+    query, keys = without_credential_query(parts.query)
+    from_query = None
+    if keys:
+        user = keys.get("user", keys.get("username", ""))
+        password = next((keys[k] for k in ("password", "pwd", "passwd", "pass") if k in keys), "")
+        from_query = StreamCredentials(user, password)
     if parts.username is None and parts.password is None:
-        return url, None
+        if from_query is None:
+            return url, None
+        return urlunsplit(
+            (parts.scheme, parts.netloc, parts.path, query, parts.fragment)
+        ), from_query
     host = parts.hostname or ""
     if ":" in host:  # an IPv6 literal
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port is not None else "")
-    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return clean, StreamCredentials(unquote(parts.username or ""), unquote(parts.password or ""))
+    clean = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    found = StreamCredentials(unquote(parts.username or ""), unquote(parts.password or ""))
+    if from_query is not None and from_query != found:
+        raise ValueError("the address carries two different logins (before @ and in its query)")
+    return clean, found
+
+
+# Never echo the address: what could not be read may be part of a password.
+_UNREADABLE = (
+    "not a valid URL (if the password has characters such as # / ? @ or :, percent-encode "
+    "them, for example # as %23 and / as %2F)"
+)
+
+
+def _broken_authority(parts: SplitResult) -> bool:
+    """A password with # / or ? in it cut the address short: the host is then read from the
+    password, and an @ turns up in the path, query or fragment."""
+    return "@" in parts.path or "@" in parts.query or "@" in parts.fragment
 
 
 def _number(raw: Any, field: str, low: float, high: float, problems: list[str]) -> float | None:
@@ -133,8 +160,11 @@ def _url(raw: Any, field: str, problems: list[str]) -> tuple[str, StreamCredenti
     try:
         parts = urlsplit(text)
         _ = parts.port  # raises on a port that is not a number
-    except ValueError as exc:
-        problems.append(f"{field}: not a valid URL ({exc})")
+    except ValueError:
+        problems.append(f"{field}: {_UNREADABLE}")
+        return "", None
+    if _broken_authority(parts):
+        problems.append(f"{field}: {_UNREADABLE}")
         return "", None
     if parts.scheme.lower() not in URL_SCHEMES:
         problems.append(
@@ -147,7 +177,11 @@ def _url(raw: Any, field: str, problems: list[str]) -> tuple[str, StreamCredenti
     if len(text) > 500:
         problems.append(f"{field}: longer than 500 characters")
         return "", None
-    return split_url(text)
+    try:
+        return split_url(text)
+    except ValueError as exc:
+        problems.append(f"{field}: {exc}")
+        return "", None
 
 
 def check_row(values: Mapping[str, Any]) -> tuple[CameraRecord | None, list[str]]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from dispatch_desk.cameras import registry
 from dispatch_desk.cameras.credentials import CredentialStore
-from dispatch_desk.cameras.streams import StreamCredentials
+from dispatch_desk.cameras.streams import StreamCredentials, redact_url
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import CameraOwner, CameraSharing
 from dispatch_desk.services import audit
@@ -40,6 +40,58 @@ def test_split_url_takes_the_secret_out() -> None:
     assert clean == "rtsp://[fe80::1]:8554/live?x=1"
     assert found == StreamCredentials("op@city", "p:ss")
     assert registry.split_url("rtsp://cam.local/live") == ("rtsp://cam.local/live", None)
+
+
+def test_credentials_in_the_query_go_to_the_store_too() -> None:
+    """Dahua and Hikvision style: ?user=…&password=… (or pwd, passwd, pass, username)."""
+    clean, found = registry.split_url(
+        "rtsp://10.0.0.5/cam/realmonitor?channel=1&user=admin&password=S3cret%23&subtype=0"
+    )
+    assert clean == "rtsp://10.0.0.5/cam/realmonitor?channel=1&subtype=0"
+    assert found == StreamCredentials("admin", "S3cret#")
+    clean, found = registry.split_url("http://10.0.0.5/mjpg/video.mjpg?USERNAME=admin&pwd=S3cret")
+    assert (clean, found) == (
+        "http://10.0.0.5/mjpg/video.mjpg",
+        StreamCredentials("admin", "S3cret"),
+    )
+    [record] = registry.check_rows(
+        [
+            {
+                "name": "Q",
+                "latitude": "38.6",
+                "longitude": "-90.2",
+                "owner": "public",
+                "sharing": "live",
+                "main_url": "rtsp://10.0.0.5/cam/realmonitor?channel=1&user=admin&password=S3cret",
+            }
+        ]
+    )
+    assert "S3cret" not in record.main_url and "admin" not in record.main_url
+    assert record.credentials == StreamCredentials("admin", "S3cret")
+    safe = redact_url("rtsp://10.0.0.5/c?channel=1&user=admin&pwd=S3cret&passwd=x&pass=y")
+    assert safe == "rtsp://10.0.0.5/c?channel=1"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "rtsp://admin:pa#ss@10.0.0.5/Streaming/101",
+        "rtsp://admin:12345#x@10.0.0.5/s",
+        "rtsp://admin:se/cret@10.0.0.5/s",
+        "rtsp://admin:que?ry@10.0.0.5/s",
+    ],
+)
+def test_a_password_that_breaks_the_address_is_refused_without_echoing_it(url: str) -> None:
+    row = {"name": "A", "latitude": "38.6", "longitude": "-90.2", "owner": "public"}
+    with pytest.raises(registry.ImportRejected) as caught:
+        registry.check_rows([dict(row, sharing="live", main_url=url)])
+    message = str(caught.value)
+    assert "percent-encode" in message
+    secret = url.split("//admin:")[1].split("@")[0]
+    assert "main_url: not a valid URL (if the password" in message
+    for piece in {secret, *secret.replace("#", "/").replace("?", "/").split("/")} - {""}:
+        assert len(piece) < 4 or piece not in message
+    assert "admin" not in message and "10.0.0.5" not in message
 
 
 def test_good_csv_imports_and_stores_urls_clean(
