@@ -332,6 +332,7 @@ def import_cameras(
     at most an unreferenced secret, never a row pointing at nothing)."""
     existing = {c.name.casefold(): c for c in session.scalars(select(Camera))}
     secrets: dict[str, StreamCredentials] = {}
+    forgotten: set[str] = set()
     added = updated = 0
     for record in records:
         camera = existing.get(record.name.casefold())
@@ -344,17 +345,24 @@ def import_cameras(
         camera.latitude, camera.longitude = record.latitude, record.longitude
         camera.heading_deg, camera.fov_deg = record.heading_deg, record.fov_deg
         camera.owner, camera.sharing = record.owner, record.sharing
+        moved = (camera.main_url, camera.sub_url) != (record.main_url, record.sub_url)
         camera.main_url, camera.sub_url = record.main_url, record.sub_url
         camera.enabled = True
         camera.updated_at = now
         if record.credentials is not None:
             camera.credential_ref = credential_ref(camera.id)
             secrets[camera.credential_ref] = record.credentials
+        elif camera.credential_ref and moved:
+            # A new address and no login: the old password must not be sent to another host.
+            forgotten.add(camera.credential_ref)
+            camera.credential_ref = ""
         elif camera.credential_ref is None:
             camera.credential_ref = ""
         note_change(session, "camera", camera.id)
     if secrets:
         credentials.put_many(secrets)
+    for ref in forgotten - set(secrets):
+        credentials.remove(ref)
     audit.record(
         session,
         actor,

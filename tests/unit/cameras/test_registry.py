@@ -229,3 +229,30 @@ def test_search_by_name_and_by_place(core: DeskCore) -> None:
     found = registry.search(entries, place.label, geo, radius_m=300)
     assert hospital.id in [e.id for e in found]
     assert registry.search(entries, "zzzz no such camera", geo) == []
+
+
+def _one(url: str, name: str = "Probe Cam") -> list[registry.CameraRecord]:
+    row = {"name": name, "latitude": "38.6", "longitude": "-90.2", "owner": "public"}
+    return registry.check_rows([dict(row, sharing="live", main_url=url)])
+
+
+def _cam(core: DeskCore, name: str = "Probe Cam") -> registry.CameraEntry:
+    return next(c for c in core.store.read_sync(registry.list_cameras) if c.name == name)
+
+
+def test_a_new_address_without_a_login_forgets_the_old_one(
+    core: DeskCore, dispatcher: Actor, creds: CredentialStore
+) -> None:
+    old = _one("rtsp://alice:OldSecret@10.0.0.5/s")
+    core.store.write_sync(registry.import_cameras, dispatcher, old, creds, core.clock())
+    ref = _cam(core).credential_ref
+    assert creds.get(ref) == StreamCredentials("alice", "OldSecret")
+    # The same address again, with no login: the stored one still applies.
+    same = _one("rtsp://10.0.0.5/s")
+    core.store.write_sync(registry.import_cameras, dispatcher, same, creds, core.clock())
+    assert _cam(core).credential_ref == ref
+    # Another host and no login: the old password must not be sent to it.
+    moved = _one("rtsp://203.0.113.9/other")
+    core.store.write_sync(registry.import_cameras, dispatcher, moved, creds, core.clock())
+    assert _cam(core).credential_ref == ""
+    assert creds.get(ref) is None and creds.refs() == []
