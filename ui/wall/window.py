@@ -18,6 +18,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Coroutine, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -473,11 +474,8 @@ class WallWindow(IncidentWork, QMainWindow):
             self.purpose.setFocus()
             return
         try:
-            opened = await self.core.store.write(
-                viewing.open_viewing,
-                self.actor,
+            opened = await self._open_viewing(
                 camera.id,
-                self.core.clock(),
                 incident_id=self.incident_id,
                 purpose="" if self.incident_id else purpose,
                 require_purpose=self.settings.require_purpose,
@@ -494,6 +492,9 @@ class WallWindow(IncidentWork, QMainWindow):
             return
         try:
             creds = await asyncio.to_thread(self.credentials.get, opened.credential_ref)
+        except asyncio.CancelledError:  # the wall is closing: nobody will watch it
+            self._close_on_writer(opened.id)
+            raise
         except CredentialStoreError as exc:
             await self._close_viewing(opened.id)
             tile.refused(camera, str(exc))
@@ -519,11 +520,48 @@ class WallWindow(IncidentWork, QMainWindow):
             return
         tile.view.play(url, shown.credentials)
 
+    async def _open_viewing(self, camera_id: uuid.UUID, **context: Any) -> viewing.Viewing:
+        """Open a viewing on the store's writer. If this task is cancelled (the wall closes)
+        while the write runs, the write still commits: the viewing is then closed there."""
+        future = self.core.store.submit_write(
+            viewing.open_viewing, self.actor, camera_id, self.core.clock(), **context
+        )
+        try:
+            opened, changes = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(self._close_orphan)
+            raise
+        except Exception as exc:
+            self.core.bus.publish(getattr(exc, "recorded_changes", []))
+            raise
+        self.core.bus.publish(changes)
+        return opened
+
+    def _close_orphan(self, future: Future[Any]) -> None:
+        """(any thread) An opening whose task was cancelled: close what it opened, if it did."""
+        if future.cancelled() or future.exception() is not None:
+            return
+        self._close_on_writer(future.result()[0].id)
+
+    def _close_on_writer(self, viewing_id: uuid.UUID) -> None:
+        if self.core.store._closed:
+            logger.warning("camera viewing not closed in the audit trail: the store is closed")
+            return
+        try:
+            self.core.store.submit_write(
+                viewing.close_viewing, self.actor, viewing_id, self.core.clock()
+            )
+        except RuntimeError:  # the writer shut down meanwhile
+            logger.warning("camera viewing not closed in the audit trail: the store is closed")
+
     async def _close_viewing(self, viewing_id: uuid.UUID) -> None:
         try:
             await self.core.store.write(
                 viewing.close_viewing, self.actor, viewing_id, self.core.clock()
             )
+        except asyncio.CancelledError:
+            self._close_on_writer(viewing_id)  # (closing twice is harmless)
+            raise
         except StoreUnavailable as exc:
             logger.warning("camera viewing not closed in the audit trail: %s", exc.user_message)
 
