@@ -135,6 +135,36 @@ class CredentialStore:
                 current[ref] = {"username": creds.username, "password": creds.password}
             self._save(current)
 
+    def replace(
+        self, puts: dict[str, StreamCredentials], removes: set[str]
+    ) -> dict[str, StreamCredentials | None]:
+        """Store ``puts`` and delete ``removes`` in one write; what those entries were before
+        (None: there was none), to :meth:`restore` if what they belong to is rolled back."""
+        with self._lock:
+            current = self._load_or_set_aside()
+            before = {
+                ref: StreamCredentials(e["username"], e["password"])
+                if (e := current.get(ref))
+                else None
+                for ref in set(puts) | removes
+            }
+            for ref in removes:
+                current.pop(ref, None)
+            for ref, creds in puts.items():
+                current[ref] = {"username": creds.username, "password": creds.password}
+            self._save(current)
+        return before
+
+    def restore(self, before: dict[str, StreamCredentials | None]) -> None:
+        with self._lock:
+            current = self._load()
+            for ref, creds in before.items():
+                if creds is None:
+                    current.pop(ref, None)
+                else:
+                    current[ref] = {"username": creds.username, "password": creds.password}
+            self._save(current)
+
     def put(self, ref: str, creds: StreamCredentials) -> None:
         self.put_many({ref: creds})
 

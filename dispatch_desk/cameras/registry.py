@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import uuid
 from collections.abc import Iterable, Mapping
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from dispatch_desk.cameras.credentials import CredentialStoreError
 from dispatch_desk.cameras.streams import StreamCredentials, without_credential_query
 from dispatch_desk.domain.enums import CameraOwner, CameraSharing
 from dispatch_desk.events import note_change
@@ -33,6 +35,8 @@ from dispatch_desk.storage.models import Camera, stable_id
 if TYPE_CHECKING:
     from dispatch_desk.cameras.credentials import CredentialStore
     from dispatch_desk.geo.service import GeoService
+
+logger = logging.getLogger(__name__)
 
 URL_SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "demo")
 MAX_ROWS = 20000
@@ -320,6 +324,28 @@ def credential_ref(camera_id: uuid.UUID) -> str:
     return f"camera:{camera_id}"
 
 
+def _restore_on_rollback(
+    session: Session, credentials: CredentialStore, before: dict[str, StreamCredentials | None]
+) -> None:
+    """The secrets were written before the rows commit (a row never points at nothing): if the
+    transaction rolls back instead, put the old ones back."""
+    state = {"committed": False}
+
+    def committed(_session: Session) -> None:
+        state["committed"] = True
+
+    def rolled_back(_session: Session) -> None:
+        if not state["committed"]:
+            state["committed"] = True  # once
+            try:
+                credentials.restore(before)
+            except (CredentialStoreError, OSError) as exc:
+                logger.warning("camera logins of a failed import not restored: %s", exc)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
+
+
 def import_cameras(
     session: Session,
     actor: Actor,
@@ -328,8 +354,8 @@ def import_cameras(
     now: datetime,
 ) -> ImportResult:
     """Store checked records: a camera of the same name is updated, others added. Secrets are
-    written to the credential store in one write before the rows (an aborted transaction leaves
-    at most an unreferenced secret, never a row pointing at nothing)."""
+    written to the credential store in one write before the rows (never a row pointing at
+    nothing), and put back as they were if the transaction rolls back."""
     existing = {c.name.casefold(): c for c in session.scalars(select(Camera))}
     secrets: dict[str, StreamCredentials] = {}
     forgotten: set[str] = set()
@@ -359,10 +385,9 @@ def import_cameras(
         elif camera.credential_ref is None:
             camera.credential_ref = ""
         note_change(session, "camera", camera.id)
-    if secrets:
-        credentials.put_many(secrets)
-    for ref in forgotten - set(secrets):
-        credentials.remove(ref)
+    if secrets or forgotten:
+        before = credentials.replace(secrets, forgotten - set(secrets))
+        _restore_on_rollback(session, credentials, before)
     audit.record(
         session,
         actor,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dispatch_desk.cameras import registry
 from dispatch_desk.cameras.credentials import CredentialStore
@@ -256,3 +257,21 @@ def test_a_new_address_without_a_login_forgets_the_old_one(
     core.store.write_sync(registry.import_cameras, dispatcher, moved, creds, core.clock())
     assert _cam(core).credential_ref == ""
     assert creds.get(ref) is None and creds.refs() == []
+
+
+def test_an_import_that_rolls_back_leaves_the_stored_logins_as_they_were(
+    core: DeskCore, dispatcher: Actor, creds: CredentialStore
+) -> None:
+    first = _one("rtsp://alice:OldSecret@10.0.0.5/s")
+    core.store.write_sync(registry.import_cameras, dispatcher, first, creds, core.clock())
+    ref = _cam(core).credential_ref
+
+    def fails_after(session: Session, *args: object) -> None:
+        registry.import_cameras(session, *args)  # type: ignore[arg-type]
+        raise RuntimeError("the database refused the commit")
+
+    for url in ("rtsp://alice:NewSecret@10.0.0.5/s", "rtsp://203.0.113.9/other"):
+        with pytest.raises(RuntimeError):
+            core.store.write_sync(fails_after, dispatcher, _one(url), creds, core.clock())
+        assert _cam(core).main_url == "rtsp://10.0.0.5/s" and _cam(core).credential_ref == ref
+        assert creds.get(ref) == StreamCredentials("alice", "OldSecret")
