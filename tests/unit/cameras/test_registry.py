@@ -3,6 +3,7 @@ passwords in URLs go to the credential store, never into the database, settings 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import stat
@@ -165,8 +166,10 @@ def test_bad_csv_row_is_named(row: str, expected: str) -> None:
     assert expected in str(caught.value)
 
 
-def test_one_bad_row_imports_nothing(core: DeskCore, creds: CredentialStore) -> None:
-    before = core.store.read_sync(registry.list_cameras)
+def test_one_bad_row_imports_nothing(
+    core: DeskCore, dispatcher: Actor, creds: CredentialStore
+) -> None:
+    # Bad rows in a file are named and stop the import before it starts ...
     bad = GOOD + "Dup,1,1,,,public,live,rtsp://h/x,\nDup,1,1,,,public,live,rtsp://h/y,\n"
     bad += "Broken,1,,,,public,live,rtsp://h/z,\n"
     with pytest.raises(registry.ImportRejected) as caught:
@@ -175,8 +178,21 @@ def test_one_bad_row_imports_nothing(core: DeskCore, creds: CredentialStore) -> 
     assert "nothing was imported" in message
     assert "row 5, name: same name as row 4" in message
     assert "row 6, longitude: missing" in message
+    # ... and a batch that import_cameras itself cannot store changes nothing either: not the
+    # cameras, not their logins.
+    core.store.write_sync(
+        registry.import_cameras, dispatcher, registry.parse_csv(GOOD), creds, core.clock()
+    )
+    before = core.store.read_sync(registry.list_cameras)
+    logins = {ref: creds.get(ref) for ref in creds.refs()}
+    moved = registry.parse_csv(GOOD.replace("admin:S3cret%21@10.1.2.3", "root:Other@10.9.9.9"))
+    new = dataclasses.replace(moved[1], name="New camera")
+    batch = [*moved, new, dataclasses.replace(new, main_url="rtsp://10.9.9.8/again")]
+    with pytest.raises(Exception) as failed:  # the same new camera twice in one batch
+        core.store.write_sync(registry.import_cameras, dispatcher, batch, creds, core.clock())
+    assert not isinstance(failed.value, AssertionError)
     assert core.store.read_sync(registry.list_cameras) == before
-    assert creds.refs() == []
+    assert {ref: creds.get(ref) for ref in creds.refs()} == logins
 
 
 def test_json_import_and_its_bad_rows(core: DeskCore, dispatcher: Actor, creds: CredentialStore):
