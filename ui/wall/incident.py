@@ -129,9 +129,11 @@ class IncidentWork(_Base):
             self.say("No picture from this camera yet.", error=True)
             return None
         camera, incident_id = tile.camera, self.incident_id
-        jpeg = _jpeg(image)
         now = self.core.clock()
         try:
+            # Encoding a 1080p still takes tens of ms: not on the GUI thread (a QImage, unlike
+            # a QPixmap, may be used on another thread; this one is a copy nobody else holds).
+            jpeg = await asyncio.to_thread(_jpeg, image.copy())
             file = await asyncio.to_thread(
                 stills.write_still_file, self.core.paths.media_dir, camera.id, jpeg, now
             )
@@ -148,6 +150,9 @@ class IncidentWork(_Base):
             )
         except OSError as exc:
             self.say(f"The still could not be saved: {exc.strerror or exc}", error=True)
+            return None
+        except ValueError as exc:  # the picture could not be made a JPEG
+            self.say(f"The still could not be saved: {exc}", error=True)
             return None
         except (RuleViolation, PermissionDenied, NotFound) as exc:
             self.say(str(exc), error=True)
@@ -218,7 +223,9 @@ class IncidentWork(_Base):
 
 
 def _jpeg(image: QImage) -> bytes:
+    """(any thread) The picture as a JPEG; ValueError if it cannot be encoded."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "JPG", 90)
+    if not image.save(buffer, "JPG", 90):
+        raise ValueError(f"a {image.width()}x{image.height()} picture cannot be made a JPEG")
     return bytes(buffer.data().data())

@@ -8,7 +8,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from dispatch_desk.cameras import registry, viewing
@@ -233,3 +235,23 @@ def test_a_wall_closed_while_a_viewing_is_being_opened_closes_that_viewing(
     assert wall.tiles[0] not in wall._open  # still opening
     wall.close()
     qtbot.waitUntil(lambda: _open_viewings(desk) == [], timeout=5000)
+
+
+@pytest.mark.qt_log_ignore("Maximum supported image dimension")  # Qt's JPEG writer says why
+def test_a_still_that_cannot_be_encoded_says_so_and_attaches_nothing(
+    qtbot: QtBot,
+    make_desk: Make,
+    clip: Path,  # noqa: F811
+) -> None:
+    desk = make_desk()
+    cams = _import_cameras(desk, clip, 1)
+    wall = _open_wall(qtbot, desk)
+    _docked(qtbot, desk, wall, cams[0])
+    tile = wall.tiles[0]
+    qtbot.waitUntil(lambda: tile.camera is not None, timeout=5000)
+    too_wide = QImage(70000, 2, QImage.Format.Format_RGB32)  # past JPEG's 65535 px
+    too_wide.fill(0x336699)
+    tile.view.snapshot = lambda: too_wide  # type: ignore[method-assign]
+    assert _finish(qtbot, wall.grab_still(tile)) is None
+    assert "could not be saved" in wall.status.text()
+    assert wall.last_still is None
