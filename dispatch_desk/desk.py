@@ -163,6 +163,10 @@ class DeskCore:
             synchronous=settings.store.synchronous,
         )
         core = cls(settings, paths, profile, Store(engine, reader=reader), clock)
+        # The demo cameras' clips live with this workstation's state (a --home moves them).
+        from dispatch_desk.cameras import demo_clips
+
+        demo_clips.configure(paths.state_dir / "demo-clips")
         core.seed()
         return core
 

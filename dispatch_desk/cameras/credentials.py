@@ -2,11 +2,11 @@
 
 Never a settings file. One file in the workstation's private data folder, readable by its user
 only (0600), holding the secrets as one Fernet token (AES-128-CBC with HMAC-SHA256, from the
-``cryptography`` package the project already depends on). The key comes from the OS keyring when
-the ``keyring`` package and a usable backend are present, otherwise from a machine key file
-beside the store, also 0600. The key file alone protects against a copied store file or a backup
-taken without it, not against the same user on the same machine: that is what the OS keyring
-adds where there is one.
+``cryptography`` package the project already depends on). The key comes from a machine key file
+beside the store (0600) when there is one already, else from the OS keyring when the
+``keyring`` package and a usable backend are present, else from a new key file. The key
+file alone protects against a copied store file or a backup taken without it, not against
+the same user on the same machine: that is what the OS keyring adds where there is one.
 
 A camera row names its entry by ``credential_ref``; URLs in the database never carry secrets.
 """
@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -85,6 +86,10 @@ class CredentialStore:
 
     @classmethod
     def open(cls, data_dir: Path, *, use_keyring: bool = True) -> CredentialStore:
+        # A key file already there is the key the store was written with: a keyring that
+        # turns up later (installed, unlocked) must not make it unreadable with a new key.
+        if (data_dir / KEY_FILE).exists():
+            return cls(data_dir / STORE_FILE, _file_key(data_dir / KEY_FILE), "key file")
         key = _keyring_key() if use_keyring else None
         if key is not None:
             return cls(data_dir / STORE_FILE, key, "keyring")
@@ -104,12 +109,60 @@ class CredentialStore:
     def _save(self, entries: dict[str, dict[str, str]]) -> None:
         _write_private(self.file, self._fernet.encrypt(json.dumps(entries).encode("utf-8")))
 
+    def _load_or_set_aside(self) -> dict[str, dict[str, str]]:
+        """The entries; if the store cannot be read (its key is lost), it is renamed aside
+        (kept: the old key may turn up) and a fresh one begins, so that an import can enter
+        the passwords again."""
+        try:
+            return self._load()
+        except CredentialStoreError as exc:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            aside = self.file.with_name(f"{self.file.name}.unreadable-{stamp}")
+            os.replace(self.file, aside)
+            logger.warning(
+                "camera credential store set aside as %s, a fresh one begins: %s (%s)",
+                aside.name,
+                "it cannot be read with this workstation's key",
+                type(exc.__cause__).__name__,
+            )
+            return {}
+
     def put_many(self, entries: dict[str, StreamCredentials]) -> None:
         """Store several entries in one write (an import stores all of its secrets or none)."""
         with self._lock:
-            current = self._load()
+            current = self._load_or_set_aside()
             for ref, creds in entries.items():
                 current[ref] = {"username": creds.username, "password": creds.password}
+            self._save(current)
+
+    def replace(
+        self, puts: dict[str, StreamCredentials], removes: set[str]
+    ) -> dict[str, StreamCredentials | None]:
+        """Store ``puts`` and delete ``removes`` in one write; what those entries were before
+        (None: there was none), to :meth:`restore` if what they belong to is rolled back."""
+        with self._lock:
+            current = self._load_or_set_aside()
+            before = {
+                ref: StreamCredentials(e["username"], e["password"])
+                if (e := current.get(ref))
+                else None
+                for ref in set(puts) | removes
+            }
+            for ref in removes:
+                current.pop(ref, None)
+            for ref, creds in puts.items():
+                current[ref] = {"username": creds.username, "password": creds.password}
+            self._save(current)
+        return before
+
+    def restore(self, before: dict[str, StreamCredentials | None]) -> None:
+        with self._lock:
+            current = self._load()
+            for ref, creds in before.items():
+                if creds is None:
+                    current.pop(ref, None)
+                else:
+                    current[ref] = {"username": creds.username, "password": creds.password}
             self._save(current)
 
     def put(self, ref: str, creds: StreamCredentials) -> None:

@@ -34,6 +34,7 @@ from dispatch_desk.cameras.streams import StreamCredentials, redact_url
 log = logging.getLogger(__name__)
 
 SMALL_TILE_PX = 1280 * 720
+NEAR_SCALE = 0.97  # a box this close under the source's size: no scaling in VLC (fit_size)
 CACHING_MS = 300  # VLC's buffer: less drops frames on a loaded machine
 VLC_ARGS = (
     "--quiet",
@@ -54,7 +55,7 @@ class Event(StrEnum):
     ENDED = "ended"  # the stream stopped: Pipeline.end says why
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Frame:
     data: ctypes.Array[ctypes.c_char]  # BGRA (VLC's RV32), rows of ``stride`` bytes
     width: int
@@ -167,12 +168,19 @@ def fit_size(
 ) -> tuple[int, int]:
     """The output size for a source shown in a box: its shape kept, even widths and heights,
     at least 16x16. VLC scales (up to ``max_upscale``), so that the widget paints the frame as
-    it comes, pixel for pixel: scaling in the painter costs more than in VLC's converter."""
+    it comes, pixel for pixel: scaling in the painter costs more than in VLC's converter.
+
+    Except a box just under the source's size (at least :data:`NEAR_SCALE` of it, as a 3x3
+    wall of 640x360 streams on a 1080p screen): then VLC converts at the source's size, which
+    skips libswscale's scaling stages (a third of its work), and the painter drops the few
+    extra rows and columns (nearest pixel, 3 of 640 say), which costs less and looks the same."""
     sw, sh = source
     bw, bh = box
     if sw <= 0 or sh <= 0:
         return (max(16, bw) & ~1, max(16, bh) & ~1)
     scale = min(bw / sw, bh / sh, max_upscale)
+    if NEAR_SCALE <= scale < 1.0:
+        scale = 1.0
     width = max(16, int(sw * scale)) & ~1
     height = max(16, int(sh * scale)) & ~1
     return width, height
@@ -187,17 +195,23 @@ class Pipeline:
         *,
         box: tuple[int, int],
         source_hint: tuple[int, int] = (0, 0),
+        frame_events: bool = True,
     ) -> None:
         self._notify = notify
+        # False: no FRAME event (no call out of VLC's thread per frame); whoever paints polls
+        # :attr:`has_frame` instead, as a wall does for all its tiles on one timer.
+        self._frame_events = frame_events
         self._box = box
         self._hint = source_hint
         self._closed = False
         self._ended = False
         self._lock = threading.Lock()
         self._ring: list[ctypes.Array[ctypes.c_char]] = []
+        self._addresses: tuple[int, ...] = ()
         self._held = self._published = -1
         self._size = (0, 0)
-        self.frames = 0
+        self.frames = 0  # frames VLC handed over
+        self.replaced = 0  # of those, replaced by a newer one before anyone took them
         self.source_size = (0, 0)
         self.end: RelayEnd | None = None
         self.relay: RtspRelay | None = None
@@ -269,6 +283,7 @@ class Pipeline:
             # Three buffers, no copies: VLC writes one, one waits for the painter, the
             # painter holds the third. VLC is never handed the one being painted.
             self._ring = [ctypes.create_string_buffer(out_w * 4 * out_h) for _ in range(3)]
+            self._addresses = tuple(ctypes.addressof(buffer) for buffer in self._ring)
             self._held = self._published = -1
             self._size = (out_w, out_h)
         return 1  # one picture in VLC's pool: lock, unlock and display come in turn
@@ -277,10 +292,11 @@ class Pipeline:
         pass  # the buffers stay until the pipeline goes: the painter may still hold one
 
     def _on_lock(self, opaque, planes):  # type: ignore[no-untyped-def]
+        # Called for every frame, holding the GIL: as little Python as possible.
         with self._lock:
             busy = (self._held, self._published)
-            index = next(i for i in range(3) if i not in busy)
-            planes[0] = ctypes.addressof(self._ring[index])
+            index = 0 if 0 not in busy else 1 if 1 not in busy else 2
+            planes[0] = self._addresses[index]
         return index + 1  # the picture's id, given back to display()
 
     def _on_unlock(self, opaque, picture, planes):  # type: ignore[no-untyped-def]
@@ -290,10 +306,12 @@ class Pipeline:
         if self._closed or not self._ring or not picture:
             return
         with self._lock:
+            if self._published >= 0:
+                self.replaced += 1  # the last one was never taken: shown by the counters
             first_waiting = self._published < 0
             self._published = picture - 1
             self.frames += 1
-        if first_waiting and not self._closed:
+        if first_waiting and self._frame_events and not self._closed:
             self._notify(Event.FRAME)
 
     def _opened(self, width: int, height: int) -> None:
@@ -321,6 +339,11 @@ class Pipeline:
         self._notify(Event.ENDED)
 
     # -- the caller's thread
+
+    @property
+    def has_frame(self) -> bool:
+        """A frame is waiting (a hint read without the lock: take_frame() decides)."""
+        return self._published >= 0
 
     def take_frame(self) -> Frame | None:
         """The newest frame not yet taken, if any. Its bytes are VLC's buffer itself, left

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import uuid
 from collections.abc import Iterable, Mapping
@@ -18,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from dispatch_desk.cameras.streams import StreamCredentials
+from dispatch_desk.cameras.credentials import CredentialStoreError
+from dispatch_desk.cameras.streams import StreamCredentials, without_credential_query
 from dispatch_desk.domain.enums import CameraOwner, CameraSharing
 from dispatch_desk.events import note_change
 from dispatch_desk.services import audit
@@ -33,6 +35,8 @@ from dispatch_desk.storage.models import Camera, stable_id
 if TYPE_CHECKING:
     from dispatch_desk.cameras.credentials import CredentialStore
     from dispatch_desk.geo.service import GeoService
+
+logger = logging.getLogger(__name__)
 
 URL_SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "demo")
 MAX_ROWS = 20000
@@ -99,16 +103,43 @@ class ImportRejected(ValueError):
 
 
 def split_url(url: str) -> tuple[str, StreamCredentials | None]:
-    """(the URL without user:password, the credentials it carried or None)."""
+    """(the URL without user:password nor login keys in its query, the credentials it carried
+    or None). :class:`ValueError` if the two places carry different logins."""
     parts = urlsplit(url)
+    query, keys = without_credential_query(parts.query)
+    from_query = None
+    if keys:
+        user = keys.get("user", keys.get("username", ""))
+        password = next((keys[k] for k in ("password", "pwd", "passwd", "pass") if k in keys), "")
+        from_query = StreamCredentials(user, password)
     if parts.username is None and parts.password is None:
-        return url, None
+        if from_query is None:
+            return url, None
+        return urlunsplit(
+            (parts.scheme, parts.netloc, parts.path, query, parts.fragment)
+        ), from_query
     host = parts.hostname or ""
     if ":" in host:  # an IPv6 literal
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port is not None else "")
-    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return clean, StreamCredentials(unquote(parts.username or ""), unquote(parts.password or ""))
+    clean = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    found = StreamCredentials(unquote(parts.username or ""), unquote(parts.password or ""))
+    if from_query is not None and from_query != found:
+        raise ValueError("the address carries two different logins (before @ and in its query)")
+    return clean, found
+
+
+# Never echo the address: what could not be read may be part of a password.
+_UNREADABLE = (
+    "not a valid URL (if the password has characters such as # / ? @ or :, percent-encode "
+    "them, for example # as %23 and / as %2F)"
+)
+
+
+def _broken_authority(parts: SplitResult) -> bool:
+    """A password with # / or ? in it cut the address short: the host is then read from the
+    password, and an @ turns up in the path, query or fragment."""
+    return "@" in parts.path or "@" in parts.query or "@" in parts.fragment
 
 
 def _number(raw: Any, field: str, low: float, high: float, problems: list[str]) -> float | None:
@@ -133,8 +164,11 @@ def _url(raw: Any, field: str, problems: list[str]) -> tuple[str, StreamCredenti
     try:
         parts = urlsplit(text)
         _ = parts.port  # raises on a port that is not a number
-    except ValueError as exc:
-        problems.append(f"{field}: not a valid URL ({exc})")
+    except ValueError:
+        problems.append(f"{field}: {_UNREADABLE}")
+        return "", None
+    if _broken_authority(parts):
+        problems.append(f"{field}: {_UNREADABLE}")
         return "", None
     if parts.scheme.lower() not in URL_SCHEMES:
         problems.append(
@@ -147,7 +181,11 @@ def _url(raw: Any, field: str, problems: list[str]) -> tuple[str, StreamCredenti
     if len(text) > 500:
         problems.append(f"{field}: longer than 500 characters")
         return "", None
-    return split_url(text)
+    try:
+        return split_url(text)
+    except ValueError as exc:
+        problems.append(f"{field}: {exc}")
+        return "", None
 
 
 def check_row(values: Mapping[str, Any]) -> tuple[CameraRecord | None, list[str]]:
@@ -286,6 +324,28 @@ def credential_ref(camera_id: uuid.UUID) -> str:
     return f"camera:{camera_id}"
 
 
+def _restore_on_rollback(
+    session: Session, credentials: CredentialStore, before: dict[str, StreamCredentials | None]
+) -> None:
+    """The secrets were written before the rows commit (a row never points at nothing): if the
+    transaction rolls back instead, put the old ones back."""
+    state = {"committed": False}
+
+    def committed(_session: Session) -> None:
+        state["committed"] = True
+
+    def rolled_back(_session: Session) -> None:
+        if not state["committed"]:
+            state["committed"] = True  # once
+            try:
+                credentials.restore(before)
+            except (CredentialStoreError, OSError) as exc:
+                logger.warning("camera logins of a failed import not restored: %s", exc)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
+
+
 def import_cameras(
     session: Session,
     actor: Actor,
@@ -294,10 +354,11 @@ def import_cameras(
     now: datetime,
 ) -> ImportResult:
     """Store checked records: a camera of the same name is updated, others added. Secrets are
-    written to the credential store in one write before the rows (an aborted transaction leaves
-    at most an unreferenced secret, never a row pointing at nothing)."""
+    written to the credential store in one write before the rows (never a row pointing at
+    nothing), and put back as they were if the transaction rolls back."""
     existing = {c.name.casefold(): c for c in session.scalars(select(Camera))}
     secrets: dict[str, StreamCredentials] = {}
+    forgotten: set[str] = set()
     added = updated = 0
     for record in records:
         camera = existing.get(record.name.casefold())
@@ -310,17 +371,23 @@ def import_cameras(
         camera.latitude, camera.longitude = record.latitude, record.longitude
         camera.heading_deg, camera.fov_deg = record.heading_deg, record.fov_deg
         camera.owner, camera.sharing = record.owner, record.sharing
+        moved = (camera.main_url, camera.sub_url) != (record.main_url, record.sub_url)
         camera.main_url, camera.sub_url = record.main_url, record.sub_url
         camera.enabled = True
         camera.updated_at = now
         if record.credentials is not None:
             camera.credential_ref = credential_ref(camera.id)
             secrets[camera.credential_ref] = record.credentials
+        elif camera.credential_ref and moved:
+            # A new address and no login: the old password must not be sent to another host.
+            forgotten.add(camera.credential_ref)
+            camera.credential_ref = ""
         elif camera.credential_ref is None:
             camera.credential_ref = ""
         note_change(session, "camera", camera.id)
-    if secrets:
-        credentials.put_many(secrets)
+    if secrets or forgotten:
+        before = credentials.replace(secrets, forgotten - set(secrets))
+        _restore_on_rollback(session, credentials, before)
     audit.record(
         session,
         actor,

@@ -96,13 +96,30 @@ def with_credentials(url: str, credentials: StreamCredentials | None) -> str:
     return urlunsplit((split.scheme, netloc, split.path, split.query, split.fragment))
 
 
+# Query keys that carry a login (Dahua, Hikvision and many MJPEG cameras: ?user=…&password=…).
+CREDENTIAL_QUERY_KEYS = frozenset({"user", "username", "password", "pwd", "passwd", "pass"})
+
+
+def without_credential_query(query: str) -> tuple[str, dict[str, str]]:
+    """(the query without its login keys, those keys lower-cased -> their decoded values)."""
+    kept, found = [], {}
+    for piece in query.split("&") if query else []:
+        key, _, value = piece.partition("=")
+        if unquote(key).strip().lower() in CREDENTIAL_QUERY_KEYS:
+            found.setdefault(unquote(key).strip().lower(), unquote(value))
+        else:
+            kept.append(piece)
+    return "&".join(kept), found
+
+
 def redact_url(url: str) -> str:
-    """The address without any user name or password in it."""
+    """The address without any user name or password in it (nor login keys in its query)."""
     split = urlsplit(url)
-    if "@" not in split.netloc:
+    query, found = without_credential_query(split.query)
+    if "@" not in split.netloc and not found:
         return url
     netloc = split.netloc.rpartition("@")[2]
-    return urlunsplit((split.scheme, netloc, split.path, split.query, split.fragment))
+    return urlunsplit((split.scheme, netloc, split.path, query, split.fragment))
 
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]*@")

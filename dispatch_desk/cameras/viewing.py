@@ -6,7 +6,8 @@ What may be shown is decided here, not in the widget:
 
 - a camera in "registry only" mode is never opened (refused, and the refusal is on record);
 - a camera shared "on alarm" only is opened only for an incident;
-- with ``cameras.require_purpose``, a camera is opened only for an incident or a stated purpose.
+- with ``cameras.require_purpose``, a camera is opened only for an incident or a stated purpose;
+- nothing is opened for a closed incident.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch_desk.domain.enums import CameraSharing
+from dispatch_desk.domain.enums import CameraSharing, IncidentStatus
 from dispatch_desk.events import note_change
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, NotFound
@@ -118,8 +119,19 @@ def open_viewing(
             f"{camera.name} is registered only: its owner does not share it for viewing.",
             **context,
         )
-    if incident_id is not None and session.get(Incident, incident_id) is None:
+    incident = session.get(Incident, incident_id) if incident_id is not None else None
+    if incident_id is not None and incident is None:
         raise NotFound(f"incident {incident_id} not found")
+    if incident is not None and incident.status == IncidentStatus.CLOSED:
+        # A closed incident is no reason to watch anyone any more.
+        raise _refuse(
+            actor,
+            now,
+            camera,
+            camera_id,
+            f"{incident.number} is closed: leave the incident to view cameras for another reason.",
+            **context,
+        )
     if camera.sharing == CameraSharing.ALARM and incident_id is None:
         raise _refuse(
             actor,

@@ -305,12 +305,15 @@ def measure(
     firsts = [wall.first[n] - wall.started[n] for n in range(count)]
     wall.pump(2.0)  # warm-up
     shown = sum(v.frames_shown for v in wall.views)
+    replaced = sum(v.frames_replaced for v in wall.views)
     # This process only: the RTSP server is a child of it and must not count.
     me = os.getpid()
     cpu0, t0 = process_cpu_s(me), time.monotonic()
     wall.pump(seconds)
     wall_cpu, elapsed = process_cpu_s(me) - cpu0, time.monotonic() - t0
     fps = (sum(v.frames_shown for v in wall.views) - shown) / elapsed / count
+    # Frames VLC handed over that a newer one replaced before they were painted.
+    replaced = sum(v.frames_replaced for v in wall.views) - replaced
     switches = []
     for k in range(1, 4):
         order = [(n + k) % count for n in range(count)]
@@ -323,6 +326,7 @@ def measure(
         "layout_live_ms": round(max(s[1] for s in switches), 1),
         "wall_cpu_percent": round(100 * wall_cpu / elapsed, 1),
         "wall_fps_per_tile": round(fps, 1),
+        "wall_frames_replaced": replaced,
         "tile_px": [wall.views[0].width(), wall.views[0].height()],
     }
     return result, wall

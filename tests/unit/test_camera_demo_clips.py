@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import av
+import pytest
 from sqlalchemy import select
 
 from dispatch_desk.cameras import demo_clips
@@ -13,6 +14,7 @@ from dispatch_desk.cameras.streams import SourceKind, parse_source
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import CameraSharing
 from dispatch_desk.storage.models import Camera
+from tests.helpers.core import make_core
 
 
 def test_frames_move_and_carry_the_name_and_a_running_clock() -> None:
@@ -69,3 +71,16 @@ def test_the_demo_agency_has_a_dozen_playable_cameras(core: DeskCore) -> None:
         assert main.path == sub.path == demo_clips.slugify(camera.name)
         assert sub.sub and not main.sub
     assert len({c.main_url for c in cameras}) == len(cameras)
+
+
+def test_the_desk_keeps_its_clips_in_its_own_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo_clips, "_configured", None)  # put back after the test
+    core = make_core(tmp_path)  # home = tmp_path / "home", as --home does
+    try:
+        folder = core.paths.state_dir / "demo-clips"
+        assert folder.is_relative_to(tmp_path)
+        assert demo_clips.default_library().folder == folder
+    finally:
+        core.close()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QImage
 
 from dispatch_desk.cameras import stills, views
+from dispatch_desk.domain.enums import IncidentStatus
 from dispatch_desk.services.context import NotFound, PermissionDenied, RuleViolation
 from dispatch_desk.services.nearby import nearest_cameras
 
@@ -33,7 +34,32 @@ class IncidentWork(_Base):
         self.incident_id, self.incident_number = incident_id, number
         self._show_context()
 
+    def leave_incident(self, why: str = "") -> None:
+        """Stop working for the incident: what the tiles show is reopened under no incident
+        (a purpose, alarm-only refusals), so nothing is watched in its name any more."""
+        if self.incident_id is None:
+            return
+        number = self.incident_number
+        self.set_incident(None)
+        self.reopen_all()
+        self.say(why or f"Left {number}: cameras are now viewed for a stated purpose.")
+
+    async def check_incident_open(self) -> None:
+        """The incident in hand changed: leave it if it was closed."""
+        incident_id = self.incident_id
+        if incident_id is None:
+            return
+        try:
+            summary = await self.core.store.read(self.core.incidents.summary, incident_id)
+        except NotFound:
+            summary = None
+        if self.incident_id != incident_id:
+            return
+        if summary is None or summary.status == IncidentStatus.CLOSED:
+            self.leave_incident(f"{self.incident_number} was closed: the wall has left it.")
+
     def _show_context(self) -> None:
+        self.leave_button.setVisible(self.incident_id is not None)
         if self.incident_id is not None:
             self.context.setText(f"Incident {self.incident_number}")
             self.context.setProperty("kind", "incident")
@@ -103,9 +129,11 @@ class IncidentWork(_Base):
             self.say("No picture from this camera yet.", error=True)
             return None
         camera, incident_id = tile.camera, self.incident_id
-        jpeg = _jpeg(image)
         now = self.core.clock()
         try:
+            # Encoding a 1080p still takes tens of ms: not on the GUI thread (a QImage, unlike
+            # a QPixmap, may be used on another thread; this one is a copy nobody else holds).
+            jpeg = await asyncio.to_thread(_jpeg, image.copy())
             file = await asyncio.to_thread(
                 stills.write_still_file, self.core.paths.media_dir, camera.id, jpeg, now
             )
@@ -122,6 +150,9 @@ class IncidentWork(_Base):
             )
         except OSError as exc:
             self.say(f"The still could not be saved: {exc.strerror or exc}", error=True)
+            return None
+        except ValueError as exc:  # the picture could not be made a JPEG
+            self.say(f"The still could not be saved: {exc}", error=True)
             return None
         except (RuleViolation, PermissionDenied, NotFound) as exc:
             self.say(str(exc), error=True)
@@ -192,7 +223,9 @@ class IncidentWork(_Base):
 
 
 def _jpeg(image: QImage) -> bytes:
+    """(any thread) The picture as a JPEG; ValueError if it cannot be encoded."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "JPG", 90)
+    if not image.save(buffer, "JPG", 90):
+        raise ValueError(f"a {image.width()}x{image.height()} picture cannot be made a JPEG")
     return bytes(buffer.data().data())

@@ -16,7 +16,6 @@ import functools
 import logging
 import os
 import tempfile
-import threading
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from dispatch_desk.cameras import demo_clips
-from dispatch_desk.cameras.playback import Event, Pipeline, fit_size
+from dispatch_desk.cameras.playback import NEAR_SCALE, Event, Pipeline, fit_size
 from dispatch_desk.cameras.relay import EndKind, RelayEnd
 from dispatch_desk.cameras.streams import (
     BadStreamAddress,
@@ -44,6 +43,10 @@ log = logging.getLogger(__name__)
 STALL_S = 2.0  # no frame for this long while live: the signal is lost
 CONNECT_TIMEOUT_S = 10.0  # no first frame for this long: give up this attempt
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0)  # then 4 s for ever: back within ~4.5 s of the camera
+# The GUI takes waiting frames every 8 ms: a 25 fps frame waits 40 ms for the next, so the GUI
+# thread may be late ~30 ms before one is replaced unpainted (16 ms replaced ~4x more frames on
+# a loaded 2-core machine, for ~1 CPU point less at 16 tiles).
+FRAME_POLL_MS = 8
 REFIT_FACTOR = 1.15  # tile this much larger/smaller than what VLC scales to: ask again
 
 MSG_CONNECTING = "Connecting…"
@@ -54,22 +57,23 @@ MSG_RECONNECTING = "Reconnecting…"
 class _Hub(QObject):
     """Carries pipeline events from VLC's and the relay's threads to the GUI thread.
 
-    Frames are coalesced: VLC's threads add the pipeline to a set and only the first one to
-    find it empty wakes the GUI thread, which then takes every waiting frame in one go. With
-    16 tiles at 25 fps that is far fewer queued signals than one per frame.
+    Frames are not events: VLC's threads only leave each frame in its pipeline (no signal, no
+    wake-up per frame), and ONE timer on the GUI thread, at the screen's pace, takes every
+    waiting frame of every tile in one go, so Qt paints all new tiles in one pass. A 25 fps
+    stream has a new frame every 40 ms and the timer comes every 8 ms: each frame is taken
+    (``Pipeline.replaced`` counts any that were not, e.g. while the GUI thread was busy).
     """
 
-    wake = Signal()
     event = Signal(int, str)
     call = Signal(object)  # a callable to run on the GUI thread
 
     def __init__(self) -> None:
         super().__init__()
         self._views: dict[int, weakref.ref[CameraView]] = {}
+        self._playing: dict[int, Pipeline] = {}
         self._next = 0
-        self._waiting: set[int] = set()
-        self._lock = threading.Lock()
-        self.wake.connect(self._frames, Qt.ConnectionType.QueuedConnection)
+        self._timer = QTimer(self, interval=FRAME_POLL_MS, timeout=self._frames)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self.call.connect(self._call, Qt.ConnectionType.QueuedConnection)
 
@@ -78,18 +82,21 @@ class _Hub(QObject):
         self._views[self._next] = weakref.ref(view)
         return self._next
 
+    def watch(self, key: int, pipeline: Pipeline) -> None:
+        """Take this pipeline's frames on the timer until :meth:`forget`."""
+        self._playing[key] = pipeline
+        if not self._timer.isActive():
+            self._timer.start()
+
     def forget(self, key: int) -> None:
         self._views.pop(key, None)
+        self._playing.pop(key, None)
+        if not self._playing:
+            self._timer.stop()
 
     def notifier(self, key: int):  # type: ignore[no-untyped-def]
         def notify(event: Event) -> None:  # on VLC's or the relay's thread
-            if event is Event.FRAME:
-                with self._lock:
-                    first = not self._waiting
-                    self._waiting.add(key)
-                if first:
-                    self.wake.emit()
-            else:
+            if event is not Event.FRAME:
                 self.event.emit(key, str(event))
 
         return notify
@@ -101,12 +108,11 @@ class _Hub(QObject):
 
     @Slot()
     def _frames(self) -> None:
-        with self._lock:
-            keys, self._waiting = self._waiting, set()
-        for key in keys:
-            view = self._view(key)
-            if view is not None:
-                view._pipeline_event(key, Event.FRAME)
+        for key, pipeline in list(self._playing.items()):
+            if pipeline.has_frame:
+                view = self._view(key)
+                if view is not None:
+                    view._pipeline_event(key, Event.FRAME)
 
     @Slot(int, str)
     def _dispatch(self, key: int, event: str) -> None:
@@ -176,6 +182,7 @@ class CameraView(QWidget):
         self._images: dict[int, QImage] = {}
         self._buffers: dict[int, object] = {}
         self._target: tuple[tuple[int, ...], QRect] = ((), QRect())
+        self._paint_plan: tuple[tuple[int, ...], list[QRect], int] = ((), [], _COPY)
         self._source_size = QSize(0, 0)
         self._first_pending = False  # first frame of this play() not yet painted
         self._first_done = False
@@ -263,6 +270,11 @@ class CameraView(QWidget):
                 os.unlink(path)
         return self._image.copy() if self._image is not None else None
 
+    @property
+    def frames_replaced(self) -> int:
+        """Frames of the pipelines playing now that were replaced before being painted."""
+        return sum(p.replaced for p in self._owned.pipelines.values())
+
     def frame_size(self) -> QSize:
         """Source resolution (0x0 before the first frame)."""
         return QSize(self._source_size)
@@ -285,8 +297,11 @@ class CameraView(QWidget):
         hint = self._known_size
         if source.kind is SourceKind.DEMO:
             hint = demo_clips.SUB_SIZE if source.sub else demo_clips.MAIN_SIZE
-        pipeline = Pipeline(self._hub.notifier(key), box=self._box(), source_hint=hint)
+        pipeline = Pipeline(
+            self._hub.notifier(key), box=self._box(), source_hint=hint, frame_events=False
+        )
         self._owned.pipelines[key] = pipeline
+        self._hub.watch(key, pipeline)
         self._attempt_started = time.monotonic()
         self._tick.start()
         if source.kind is SourceKind.RTSP:
@@ -471,27 +486,48 @@ class CameraView(QWidget):
         y = (self.height() - size.height()) // 2
         return QRect(x, y, size.width(), size.height())
 
+    def _bars(self, target: QRect) -> tuple[list[QRect], int]:
+        """The black bars around the picture, and how to draw it (_COPY, _NEAREST, _SMOOTH)."""
+        width, height = self.width(), self.height()
+        bars = []
+        if target.top() > 0:
+            bars.append(QRect(0, 0, width, target.top()))
+        if target.bottom() < height - 1:
+            bars.append(QRect(0, target.bottom() + 1, width, height))
+        if target.left() > 0:
+            bars.append(QRect(0, target.top(), target.left(), target.height()))
+        if target.right() < width - 1:
+            bars.append(QRect(target.right() + 1, target.top(), width, target.height()))
+        assert self._image is not None
+        image = self._image.size()
+        size = target.size() * self.devicePixelRatioF()
+        if size == image:
+            return bars, _COPY
+        if min(size.width() / image.width(), size.height() / image.height()) >= NEAR_SCALE:
+            # A frame VLC left at the source's size for a box a few pixels smaller
+            # (fit_size): the nearest pixel drops those few rows and columns.
+            return bars, _NEAREST
+        return bars, _SMOOTH
+
     def paintEvent(self, event: QPaintEvent) -> None:
+        # Runs for every frame of every tile: the layout is worked out once per size.
         painter = QPainter(self)
-        black = QColor("#000000")
-        if self._image is None:
-            painter.fillRect(self.rect(), black)
+        image = self._image
+        if image is None:
+            painter.fillRect(self.rect(), _BLACK)
         else:
             target = self.target_rect()
-            # Only the bars around the picture: the picture covers the rest.
-            if target.top() > 0:
-                painter.fillRect(0, 0, self.width(), target.top(), black)
-            if target.bottom() < self.height() - 1:
-                painter.fillRect(0, target.bottom() + 1, self.width(), self.height(), black)
-            if target.left() > 0:
-                painter.fillRect(0, target.top(), target.left(), target.height(), black)
-            if target.right() < self.width() - 1:
-                painter.fillRect(
-                    target.right() + 1, target.top(), self.width(), target.height(), black
-                )
-            if target.size() * self.devicePixelRatioF() != self._image.size():
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(target, self._image)
+            if self._paint_plan[0] != self._target[0]:
+                self._paint_plan = (self._target[0], *self._bars(target))
+            _key, bars, how = self._paint_plan
+            for bar in bars:  # only the bars around the picture: the picture covers the rest
+                painter.fillRect(bar, _BLACK)
+            if how == _COPY:
+                painter.drawImage(target.topLeft(), image)  # pixel for pixel: a plain copy
+            else:
+                if how == _SMOOTH:
+                    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(target, image)
             if self._state is not StreamState.LIVE:
                 painter.fillRect(target, QColor(0, 0, 0, 150))
         if self._state is not StreamState.LIVE and self._message:
@@ -520,6 +556,10 @@ class CameraView(QWidget):
         self.setToolTip(message)
         self.update()
         self.state_changed.emit(state, message)
+
+
+_BLACK = QColor("#000000")
+_COPY, _NEAREST, _SMOOTH = range(3)  # how paintEvent draws the frame
 
 
 def source_kind_needs_check(source: StreamSource | None) -> bool:

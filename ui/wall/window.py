@@ -9,7 +9,7 @@ Keyboard: Alt+1..4 layouts 1/2x2/3x3/4x4, F11 full screen, Ctrl+F find a camera,
 camera puts it in the current tile, Ctrl+Arrows move the current tile, Z (or double-click)
 enlarges it and back, Delete clears it, Ctrl+S saves the view, Ctrl+O loads the chosen one,
 Ctrl+G attaches a still of the current tile to the incident, Ctrl+Shift+U sends the last still
-to the assigned units.
+to the assigned units, Ctrl+Shift+L leaves the incident.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Coroutine, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,7 @@ class _Open:
 
     viewing: viewing.Viewing
     credentials: StreamCredentials | None
+    generation: int  # the tile's generation it was opened under
 
 
 class WallWindow(IncidentWork, QMainWindow):
@@ -95,7 +97,10 @@ class WallWindow(IncidentWork, QMainWindow):
         self.last_still: stills.StillInfo | None = None
         self._open: dict[WallTile, _Open] = {}
         self._wanted: dict[WallTile, CameraEntry] = {}
-        self._waiting_for_purpose: list[tuple[WallTile, CameraEntry]] = []
+        # Each show_on/stop_on of a tile bumps its generation: an opening that finishes under
+        # a newer generation was superseded and closes its own viewing.
+        self._generation: dict[WallTile, int] = {}
+        self._waiting_for_purpose: dict[WallTile, CameraEntry] = {}
         self._suspended: views.WallSpec | None = None
         self._build()
         self._unsubscribe = core.bus.subscribe(self._on_changes)
@@ -140,6 +145,11 @@ class WallWindow(IncidentWork, QMainWindow):
         load = QPushButton("Load", objectName="wallLoadView")
         load.clicked.connect(self.request_load_view)
         self.context = QLabel("", objectName="wallContext")
+        self.leave_button = QPushButton("Leave incident", objectName="wallLeaveIncident")
+        self.leave_button.setToolTip(
+            "Stop viewing for this incident (Ctrl+Shift+L): cameras then need a stated purpose"
+        )
+        self.leave_button.clicked.connect(lambda: self.leave_incident())
         self.purpose = QLineEdit(objectName="wallPurpose")
         self.purpose.setMinimumWidth(200)
         self.purpose.returnPressed.connect(self._on_purpose)
@@ -159,6 +169,7 @@ class WallWindow(IncidentWork, QMainWindow):
             save,
             load,
             self.context,
+            self.leave_button,
         ):
             bar.addWidget(widget)
         bar.addWidget(self.purpose, 1)
@@ -199,6 +210,7 @@ class WallWindow(IncidentWork, QMainWindow):
             ("Ctrl+O", self.request_load_view),
             ("Ctrl+G", self.request_still),
             ("Ctrl+Shift+U", self.request_send),
+            ("Ctrl+Shift+L", lambda: self.leave_incident()),
             ("Ctrl+Left", lambda: self._move_current(0, -1)),
             ("Ctrl+Right", lambda: self._move_current(0, 1)),
             ("Ctrl+Up", lambda: self._move_current(-1, 0)),
@@ -223,6 +235,7 @@ class WallWindow(IncidentWork, QMainWindow):
     async def reload(self) -> None:
         entries = await self.core.store.read(registry.list_cameras)
         self._set_entries(entries)
+        self._recheck_tiles()
         await self._reload_views()
         geo = await self.core.geo()
         entries = await asyncio.to_thread(registry.with_places, entries, geo)
@@ -232,6 +245,35 @@ class WallWindow(IncidentWork, QMainWindow):
         self.entries = entries
         self.by_id = {e.id: e for e in entries}
         self._filter(self.directory.search_box.text())
+
+    def _recheck_tiles(self) -> None:
+        """The registry changed: a tile whose camera is gone or no longer shared stops and its
+        viewing closes; one whose streams or sharing changed is opened again (a new viewing,
+        checked and played with what the registry says now)."""
+        for tile, camera in list(self._wanted.items()):
+            now = self.by_id.get(camera.id)
+            tile.sequence = [self.by_id.get(c.id, c) for c in tile.sequence]
+            if now is None or not now.viewable:
+                why = (
+                    f"{camera.name} is no longer in the registry."
+                    if now is None
+                    else f"{camera.name} is registered only now: its owner does not share it."
+                )
+                self._withdraw(tile, now or camera, why)
+            elif _playing_facts(now) != _playing_facts(camera):
+                self._wanted[tile] = now
+                self._waiting_for_purpose.pop(tile, None)
+                self.spawn(self._show(tile, now, self._next_generation(tile)), "show")
+
+    def _withdraw(self, tile: WallTile, camera: CameraEntry, why: str) -> None:
+        self._wanted.pop(tile, None)
+        self._waiting_for_purpose.pop(tile, None)
+        self._next_generation(tile)
+        tile.view.stop()
+        shown = self._open.pop(tile, None)
+        if shown is not None:
+            self.spawn(self._close_viewing(shown.viewing.id), "close")
+        tile.refused(camera, why)
 
     def _filter(self, text: str) -> None:
         geo = self.core.start_geo()
@@ -245,6 +287,10 @@ class WallWindow(IncidentWork, QMainWindow):
             self.spawn(self.reload(), "reload")
         elif "wall_view" in kinds:
             self.spawn(self._reload_views(), "views")
+        if self.incident_id is not None and any(
+            c.kind == "incident" and self.incident_id in c.ids for c in changes
+        ):
+            self.spawn(self.check_incident_open(), "incident")
 
     async def _reload_views(self) -> None:
         saved = await self.core.store.read(views.list_views)
@@ -376,39 +422,60 @@ class WallWindow(IncidentWork, QMainWindow):
     def main_stream_min_px(self) -> int:
         return self.settings.main_stream_min_px
 
+    def _next_generation(self, tile: WallTile) -> int:
+        generation = self._generation.get(tile, 0) + 1
+        self._generation[tile] = generation
+        return generation
+
+    def _superseded(self, tile: WallTile, generation: int) -> bool:
+        return self._generation.get(tile) != generation or tile not in self.tiles
+
     def show_on(self, tile: WallTile, camera: CameraEntry) -> None:
         self._wanted[tile] = camera
+        self._waiting_for_purpose.pop(tile, None)
         shown = self._open.get(tile)
-        if shown is not None and shown.viewing.camera_id == camera.id:
+        if (
+            shown is not None
+            and shown.generation == self._generation.get(tile)  # nothing newer is opening
+            and shown.viewing.camera_id == camera.id
+        ):
             self._play(tile, shown)  # the same camera: only the stream (sub/main) changes
             return
-        self.spawn(self._show(tile, camera), "show")
+        generation = self._next_generation(tile)  # whatever is still opening is superseded
+        self.spawn(self._show(tile, camera, generation), "show")
+
+    def reopen_all(self) -> None:
+        """Close every tile's viewing and open it again under the context in hand now."""
+        for tile, camera in list(self._wanted.items()):
+            self._waiting_for_purpose.pop(tile, None)
+            self.spawn(self._show(tile, camera, self._next_generation(tile)), "show")
 
     def stop_on(self, tile: WallTile) -> None:
         self._wanted.pop(tile, None)
+        self._waiting_for_purpose.pop(tile, None)
+        self._next_generation(tile)
         tile.view.stop()
         shown = self._open.pop(tile, None)
         if shown is not None:
             self.spawn(self._close_viewing(shown.viewing.id), "close")
 
-    async def _show(self, tile: WallTile, camera: CameraEntry) -> None:
+    async def _show(self, tile: WallTile, camera: CameraEntry, generation: int) -> None:
         shown = self._open.pop(tile, None)
         if shown is not None:
             tile.view.stop()
             await self._close_viewing(shown.viewing.id)
+        if self._superseded(tile, generation):
+            return
         purpose = self.purpose.text().strip()
         asks = self.settings.require_purpose and self.incident_id is None and camera.viewable
         if asks and not purpose:  # (a registry-only camera is refused, purpose or not)
             tile.refused(camera, "State a purpose (toolbar) to view this camera.")
-            self._waiting_for_purpose.append((tile, camera))
+            self._waiting_for_purpose[tile] = camera  # only the camera the tile is on now
             self.purpose.setFocus()
             return
         try:
-            opened = await self.core.store.write(
-                viewing.open_viewing,
-                self.actor,
+            opened = await self._open_viewing(
                 camera.id,
-                self.core.clock(),
                 incident_id=self.incident_id,
                 purpose="" if self.incident_id else purpose,
                 require_purpose=self.settings.require_purpose,
@@ -420,19 +487,26 @@ class WallWindow(IncidentWork, QMainWindow):
         except StoreUnavailable as exc:
             tile.refused(camera, exc.user_message)
             return
-        if self._wanted.get(tile) is not camera or tile not in self.tiles:
+        if self._superseded(tile, generation):
             await self._close_viewing(opened.id)  # replaced while it was being opened
             return
         try:
             creds = await asyncio.to_thread(self.credentials.get, opened.credential_ref)
+        except asyncio.CancelledError:  # the wall is closing: nobody will watch it
+            self._close_on_writer(opened.id)
+            raise
         except CredentialStoreError as exc:
             await self._close_viewing(opened.id)
             tile.refused(camera, str(exc))
             return
-        if self._wanted.get(tile) is not camera:
+        if self._superseded(tile, generation):
             await self._close_viewing(opened.id)
             return
-        self._open[tile] = _Open(opened, creds)
+        earlier = self._open.pop(tile, None)
+        if earlier is not None:  # never overwrite an open viewing without closing it
+            tile.view.stop()
+            self.spawn(self._close_viewing(earlier.viewing.id), "close")
+        self._open[tile] = _Open(opened, creds, generation)
         tile.showing(camera)
         self._play(tile, self._open[tile])
 
@@ -446,18 +520,55 @@ class WallWindow(IncidentWork, QMainWindow):
             return
         tile.view.play(url, shown.credentials)
 
+    async def _open_viewing(self, camera_id: uuid.UUID, **context: Any) -> viewing.Viewing:
+        """Open a viewing on the store's writer. If this task is cancelled (the wall closes)
+        while the write runs, the write still commits: the viewing is then closed there."""
+        future = self.core.store.submit_write(
+            viewing.open_viewing, self.actor, camera_id, self.core.clock(), **context
+        )
+        try:
+            opened, changes = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(self._close_orphan)
+            raise
+        except Exception as exc:
+            self.core.bus.publish(getattr(exc, "recorded_changes", []))
+            raise
+        self.core.bus.publish(changes)
+        return opened
+
+    def _close_orphan(self, future: Future[Any]) -> None:
+        """(any thread) An opening whose task was cancelled: close what it opened, if it did."""
+        if future.cancelled() or future.exception() is not None:
+            return
+        self._close_on_writer(future.result()[0].id)
+
+    def _close_on_writer(self, viewing_id: uuid.UUID) -> None:
+        if self.core.store._closed:
+            logger.warning("camera viewing not closed in the audit trail: the store is closed")
+            return
+        try:
+            self.core.store.submit_write(
+                viewing.close_viewing, self.actor, viewing_id, self.core.clock()
+            )
+        except RuntimeError:  # the writer shut down meanwhile
+            logger.warning("camera viewing not closed in the audit trail: the store is closed")
+
     async def _close_viewing(self, viewing_id: uuid.UUID) -> None:
         try:
             await self.core.store.write(
                 viewing.close_viewing, self.actor, viewing_id, self.core.clock()
             )
+        except asyncio.CancelledError:
+            self._close_on_writer(viewing_id)  # (closing twice is harmless)
+            raise
         except StoreUnavailable as exc:
             logger.warning("camera viewing not closed in the audit trail: %s", exc.user_message)
 
     def _on_purpose(self) -> None:
-        waiting, self._waiting_for_purpose = self._waiting_for_purpose, []
-        for tile, camera in waiting:
-            if tile in self.tiles and camera in tile.sequence:
+        waiting, self._waiting_for_purpose = self._waiting_for_purpose, {}
+        for tile, camera in waiting.items():
+            if tile in self.tiles and self._wanted.get(tile) is camera:
                 self.show_on(tile, camera)
         if waiting:
             self.grid_host.setFocus()
@@ -476,10 +587,12 @@ class WallWindow(IncidentWork, QMainWindow):
         for tile in self.tiles:
             tile._rotate.stop()
             tile.view.stop()
+            self._next_generation(tile)
             shown = self._open.pop(tile, None)
             if shown is not None:
                 ids.append(shown.viewing.id)
         self._wanted.clear()
+        self._waiting_for_purpose.clear()
         return ids
 
     def suspend(self) -> None:
@@ -512,6 +625,11 @@ class WallWindow(IncidentWork, QMainWindow):
         self.tasks.cancel_all()
         self.closed.emit(self)
         super().closeEvent(event)
+
+
+def _playing_facts(camera: CameraEntry) -> tuple[object, ...]:
+    """What a shown camera's viewing depends on (a new place or name changes none of it)."""
+    return (camera.sharing, camera.owner, camera.main_url, camera.sub_url, camera.credential_ref)
 
 
 def screens() -> list[QScreen]:

@@ -3,6 +3,7 @@ passwords in URLs go to the credential store, never into the database, settings 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import stat
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dispatch_desk.cameras import registry
 from dispatch_desk.cameras.credentials import CredentialStore
-from dispatch_desk.cameras.streams import StreamCredentials
+from dispatch_desk.cameras.streams import StreamCredentials, redact_url
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import CameraOwner, CameraSharing
 from dispatch_desk.services import audit
@@ -40,6 +42,58 @@ def test_split_url_takes_the_secret_out() -> None:
     assert clean == "rtsp://[fe80::1]:8554/live?x=1"
     assert found == StreamCredentials("op@city", "p:ss")
     assert registry.split_url("rtsp://cam.local/live") == ("rtsp://cam.local/live", None)
+
+
+def test_credentials_in_the_query_go_to_the_store_too() -> None:
+    """Dahua and Hikvision style: ?user=…&password=… (or pwd, passwd, pass, username)."""
+    clean, found = registry.split_url(
+        "rtsp://10.0.0.5/cam/realmonitor?channel=1&user=admin&password=S3cret%23&subtype=0"
+    )
+    assert clean == "rtsp://10.0.0.5/cam/realmonitor?channel=1&subtype=0"
+    assert found == StreamCredentials("admin", "S3cret#")
+    clean, found = registry.split_url("http://10.0.0.5/mjpg/video.mjpg?USERNAME=admin&pwd=S3cret")
+    assert (clean, found) == (
+        "http://10.0.0.5/mjpg/video.mjpg",
+        StreamCredentials("admin", "S3cret"),
+    )
+    [record] = registry.check_rows(
+        [
+            {
+                "name": "Q",
+                "latitude": "38.6",
+                "longitude": "-90.2",
+                "owner": "public",
+                "sharing": "live",
+                "main_url": "rtsp://10.0.0.5/cam/realmonitor?channel=1&user=admin&password=S3cret",
+            }
+        ]
+    )
+    assert "S3cret" not in record.main_url and "admin" not in record.main_url
+    assert record.credentials == StreamCredentials("admin", "S3cret")
+    safe = redact_url("rtsp://10.0.0.5/c?channel=1&user=admin&pwd=S3cret&passwd=x&pass=y")
+    assert safe == "rtsp://10.0.0.5/c?channel=1"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "rtsp://admin:pa#ss@10.0.0.5/Streaming/101",
+        "rtsp://admin:12345#x@10.0.0.5/s",
+        "rtsp://admin:se/cret@10.0.0.5/s",
+        "rtsp://admin:que?ry@10.0.0.5/s",
+    ],
+)
+def test_a_password_that_breaks_the_address_is_refused_without_echoing_it(url: str) -> None:
+    row = {"name": "A", "latitude": "38.6", "longitude": "-90.2", "owner": "public"}
+    with pytest.raises(registry.ImportRejected) as caught:
+        registry.check_rows([dict(row, sharing="live", main_url=url)])
+    message = str(caught.value)
+    assert "percent-encode" in message
+    secret = url.split("//admin:")[1].split("@")[0]
+    assert "main_url: not a valid URL (if the password" in message
+    for piece in {secret, *secret.replace("#", "/").replace("?", "/").split("/")} - {""}:
+        assert len(piece) < 4 or piece not in message
+    assert "admin" not in message and "10.0.0.5" not in message
 
 
 def test_good_csv_imports_and_stores_urls_clean(
@@ -112,8 +166,10 @@ def test_bad_csv_row_is_named(row: str, expected: str) -> None:
     assert expected in str(caught.value)
 
 
-def test_one_bad_row_imports_nothing(core: DeskCore, creds: CredentialStore) -> None:
-    before = core.store.read_sync(registry.list_cameras)
+def test_one_bad_row_imports_nothing(
+    core: DeskCore, dispatcher: Actor, creds: CredentialStore
+) -> None:
+    # Bad rows in a file are named and stop the import before it starts ...
     bad = GOOD + "Dup,1,1,,,public,live,rtsp://h/x,\nDup,1,1,,,public,live,rtsp://h/y,\n"
     bad += "Broken,1,,,,public,live,rtsp://h/z,\n"
     with pytest.raises(registry.ImportRejected) as caught:
@@ -122,8 +178,21 @@ def test_one_bad_row_imports_nothing(core: DeskCore, creds: CredentialStore) -> 
     assert "nothing was imported" in message
     assert "row 5, name: same name as row 4" in message
     assert "row 6, longitude: missing" in message
+    # ... and a batch that import_cameras itself cannot store changes nothing either: not the
+    # cameras, not their logins.
+    core.store.write_sync(
+        registry.import_cameras, dispatcher, registry.parse_csv(GOOD), creds, core.clock()
+    )
+    before = core.store.read_sync(registry.list_cameras)
+    logins = {ref: creds.get(ref) for ref in creds.refs()}
+    moved = registry.parse_csv(GOOD.replace("admin:S3cret%21@10.1.2.3", "root:Other@10.9.9.9"))
+    new = dataclasses.replace(moved[1], name="New camera")
+    batch = [*moved, new, dataclasses.replace(new, main_url="rtsp://10.9.9.8/again")]
+    with pytest.raises(Exception) as failed:  # the same new camera twice in one batch
+        core.store.write_sync(registry.import_cameras, dispatcher, batch, creds, core.clock())
+    assert not isinstance(failed.value, AssertionError)
     assert core.store.read_sync(registry.list_cameras) == before
-    assert creds.refs() == []
+    assert {ref: creds.get(ref) for ref in creds.refs()} == logins
 
 
 def test_json_import_and_its_bad_rows(core: DeskCore, dispatcher: Actor, creds: CredentialStore):
@@ -177,3 +246,48 @@ def test_search_by_name_and_by_place(core: DeskCore) -> None:
     found = registry.search(entries, place.label, geo, radius_m=300)
     assert hospital.id in [e.id for e in found]
     assert registry.search(entries, "zzzz no such camera", geo) == []
+
+
+def _one(url: str, name: str = "Probe Cam") -> list[registry.CameraRecord]:
+    row = {"name": name, "latitude": "38.6", "longitude": "-90.2", "owner": "public"}
+    return registry.check_rows([dict(row, sharing="live", main_url=url)])
+
+
+def _cam(core: DeskCore, name: str = "Probe Cam") -> registry.CameraEntry:
+    return next(c for c in core.store.read_sync(registry.list_cameras) if c.name == name)
+
+
+def test_a_new_address_without_a_login_forgets_the_old_one(
+    core: DeskCore, dispatcher: Actor, creds: CredentialStore
+) -> None:
+    old = _one("rtsp://alice:OldSecret@10.0.0.5/s")
+    core.store.write_sync(registry.import_cameras, dispatcher, old, creds, core.clock())
+    ref = _cam(core).credential_ref
+    assert creds.get(ref) == StreamCredentials("alice", "OldSecret")
+    # The same address again, with no login: the stored one still applies.
+    same = _one("rtsp://10.0.0.5/s")
+    core.store.write_sync(registry.import_cameras, dispatcher, same, creds, core.clock())
+    assert _cam(core).credential_ref == ref
+    # Another host and no login: the old password must not be sent to it.
+    moved = _one("rtsp://203.0.113.9/other")
+    core.store.write_sync(registry.import_cameras, dispatcher, moved, creds, core.clock())
+    assert _cam(core).credential_ref == ""
+    assert creds.get(ref) is None and creds.refs() == []
+
+
+def test_an_import_that_rolls_back_leaves_the_stored_logins_as_they_were(
+    core: DeskCore, dispatcher: Actor, creds: CredentialStore
+) -> None:
+    first = _one("rtsp://alice:OldSecret@10.0.0.5/s")
+    core.store.write_sync(registry.import_cameras, dispatcher, first, creds, core.clock())
+    ref = _cam(core).credential_ref
+
+    def fails_after(session: Session, *args: object) -> None:
+        registry.import_cameras(session, *args)  # type: ignore[arg-type]
+        raise RuntimeError("the database refused the commit")
+
+    for url in ("rtsp://alice:NewSecret@10.0.0.5/s", "rtsp://203.0.113.9/other"):
+        with pytest.raises(RuntimeError):
+            core.store.write_sync(fails_after, dispatcher, _one(url), creds, core.clock())
+        assert _cam(core).main_url == "rtsp://10.0.0.5/s" and _cam(core).credential_ref == ref
+        assert creds.get(ref) == StreamCredentials("alice", "OldSecret")

@@ -94,3 +94,20 @@ def test_required_purpose(core: DeskCore, dispatcher: Actor) -> None:
     # Without the setting, a viewing with neither is allowed and still recorded.
     core.store.write_sync(viewing.open_viewing, dispatcher, cam.id, core.clock())
     assert len(core.store.read_sync(viewing.list_viewings, camera_id=cam.id)) == 2
+
+
+def test_a_closed_incident_opens_no_camera(
+    core: DeskCore, dispatcher: Actor, clock: FakeClock
+) -> None:
+    cam = _camera(core, CameraSharing.LIVE)
+    incident = create_incident(core, dispatcher)
+    core.store.write_sync(
+        core.incidents.close, dispatcher, incident.id, core.incidents.dispositions[0], clock()
+    )
+    with pytest.raises(viewing.ViewingRefused, match="closed"):
+        core.store.write_sync(
+            viewing.open_viewing, dispatcher, cam.id, clock(), incident_id=incident.id
+        )
+    assert core.store.read_sync(viewing.list_viewings, camera_id=cam.id) == []
+    refused = core.store.read_sync(audit.list_events, entity_id=cam.id)
+    assert [(e.action, e.outcome) for e in refused] == [("camera.view.open", "refused")]
