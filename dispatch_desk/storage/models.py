@@ -523,6 +523,8 @@ class SmsConversation(Base):
     closed_at: Mapped[datetime | None]
     workstation: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime]
+
+
 # -- The camera wall: who watched which camera and why, saved wall views, stills for incidents.
 
 

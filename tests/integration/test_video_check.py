@@ -1,4 +1,4 @@
-"""The self-test's video line: libVLC decodes a generated H.264 clip into frames, or says why not."""
+"""The self-test's video line: libVLC decodes a generated H.264 clip into frames, or says why."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_the_installed_libvlc_decodes_the_probe_clip() -> None:
 def test_a_file_with_no_video_is_a_clear_failure(tmp_path: Path) -> None:
     junk = tmp_path / "probe.ts"
     junk.write_bytes(b"\x47" + b"\xff" * 187 * 50)  # sync bytes, nothing in them
-    with pytest.raises(RuntimeError, match="libVLC decoded no H.264 frame in 3 s"):
+    with pytest.raises(RuntimeError, match=r"libVLC decoded no H\.264 frame in 3 s"):
         decode_one_frame(junk, timeout_s=3.0)
 
 
