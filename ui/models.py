@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 R = TypeVar("R")
 
@@ -137,3 +138,34 @@ def setup_list_table(
     for column, width in enumerate(widths):
         view.setColumnWidth(column, width)
     view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+class ListTable(QTableView):
+    """A desk list (see :func:`setup_list_table`) whose row is opened by Enter or a double-click:
+    ``row_chosen`` carries the model's row."""
+
+    row_chosen = Signal(object)
+
+    def __init__(
+        self,
+        model: KeyedTableModel[Any],
+        widths: Sequence[int],
+        stretch: int,
+        row_height: int,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        setup_list_table(self, widths, stretch, row_height)
+        self.doubleClicked.connect(self._on_activated)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._on_activated(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        model = self.model()
+        assert isinstance(model, KeyedTableModel)
+        self.row_chosen.emit(model.row(index.row()))

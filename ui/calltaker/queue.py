@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
-from PySide6.QtWidgets import QTableView, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QWidget
 
 from dispatch_desk.services.incidents import IncidentSummary
-from ui.models import KeyedTableModel, elapsed, setup_list_table
+from ui.models import KeyedTableModel, ListTable, elapsed
 from ui.theme import MUTED, PRIORITY_COLOURS
 
 
@@ -42,25 +42,10 @@ class QueueModel(KeyedTableModel[IncidentSummary]):
         return None
 
 
-class QueueView(QTableView):
-    """Signals: incident_chosen(IncidentSummary) when Enter or a double-click opens a row."""
-
-    incident_chosen = Signal(object)
+class QueueView(ListTable):
+    """``row_chosen(IncidentSummary)`` when Enter or a double-click opens a row."""
 
     def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        widths = (26, 80, 128, 160, 62, 64, 54)
+        super().__init__(model, widths, stretch=3, row_height=24, parent=parent)
         self.setObjectName("queueView")
-        self.setModel(model)
-        setup_list_table(self, (26, 80, 128, 160, 62, 64, 54), stretch=3, row_height=24)
-        self.doubleClicked.connect(self._on_activated)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self._on_activated(self.currentIndex())
-            return
-        super().keyPressEvent(event)
-
-    def _on_activated(self, index: QModelIndex) -> None:
-        model = self.model()
-        assert isinstance(model, QueueModel)
-        self.incident_chosen.emit(model.row(index.row()))

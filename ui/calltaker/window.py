@@ -163,7 +163,7 @@ class CallTakerWindow(QMainWindow):
         self.form.lookup_changed.connect(self._on_lookup_changed)
         self.form.attach_requested.connect(self._on_attach_requested)
         self.form.assign_requested.connect(self._on_assign_requested)
-        self.queue_view.incident_chosen.connect(self._on_incident_chosen)
+        self.queue_view.row_chosen.connect(self._on_incident_chosen)
         self.unit_view.status_requested.connect(self._on_status_requested)
         self._unsubscribe = core.bus.subscribe(self._on_changes)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
-from PySide6.QtWidgets import QTableView, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QWidget
 
 from dispatch_desk.domain.phone import format_phone
 from dispatch_desk.services.conversations import ConversationSummary
-from ui.models import KeyedTableModel, elapsed, setup_list_table
+from ui.models import KeyedTableModel, ListTable, elapsed
 from ui.theme import ACCENT, MUTED
 
 WAIT_FILL = "#8a6a2c"
@@ -63,23 +63,9 @@ class ConversationModel(KeyedTableModel[ConversationSummary]):
         return None
 
 
-class ConversationList(QTableView):
-    chosen = Signal(object)
+class ConversationList(ListTable):
+    """``row_chosen(ConversationSummary)`` when Enter or a double-click opens a row."""
 
     def __init__(self, model: ConversationModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(model, (44, 128, 90, 160, 50), stretch=3, row_height=22, parent=parent)
         self.setObjectName("textConversations")
-        self.setModel(model)
-        setup_list_table(self, (44, 128, 90, 160, 50), stretch=3, row_height=22)
-        self.doubleClicked.connect(self._on_activated)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self._on_activated(self.currentIndex())
-            return
-        super().keyPressEvent(event)
-
-    def _on_activated(self, index: QModelIndex) -> None:
-        model = self.model()
-        assert isinstance(model, ConversationModel)
-        self.chosen.emit(model.row(index.row()))

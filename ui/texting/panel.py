@@ -143,7 +143,7 @@ class TextingPanel(QWidget):
         column.addWidget(self.thread_view, 1)
         column.addWidget(self.composer)
 
-        self.list.chosen.connect(self._on_chosen)
+        self.list.row_chosen.connect(self._on_chosen)
         self.composer.send_requested.connect(self._on_send_requested)
         self.composer.language_changed.connect(self._on_language_changed)
         self.number.returnPressed.connect(self._on_number_entered)
