@@ -111,6 +111,10 @@ class Store:
         call = functools.partial(self.read_sync, fn, *args, **kwargs)
         return await loop.run_in_executor(self._reader, call)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         if self._closed:
             return

@@ -18,6 +18,7 @@ from dispatch_desk.cameras import stills, views
 from dispatch_desk.domain.enums import IncidentStatus
 from dispatch_desk.services.context import NotFound, PermissionDenied, RuleViolation
 from dispatch_desk.services.nearby import nearest_cameras
+from ui.theme import restyle
 
 if TYPE_CHECKING:
     from ui.wall.tile import WallTile
@@ -62,18 +63,17 @@ class IncidentWork(_Base):
         self.leave_button.setVisible(self.incident_id is not None)
         if self.incident_id is not None:
             self.context.setText(f"Incident {self.incident_number}")
-            self.context.setProperty("kind", "incident")
+            kind = "incident"
             self.purpose.hide()
         else:
             self.context.setText("No incident")
-            self.context.setProperty("kind", "")
+            kind = ""
             self.purpose.show()
             required = self.settings.require_purpose
             self.purpose.setPlaceholderText(
                 "Purpose of viewing (required)" if required else "Purpose of viewing (optional)"
             )
-        self.context.style().unpolish(self.context)
-        self.context.style().polish(self.context)
+        restyle(self.context, "kind", kind)
         self.still_button.setEnabled(self.incident_id is not None)
         self.send_button.setEnabled(self.last_still is not None)
         title = f"Camera wall {self.number}"

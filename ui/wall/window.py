@@ -18,7 +18,6 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Coroutine, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,9 +46,11 @@ from dispatch_desk.events import Change
 from dispatch_desk.services.context import Actor, NotFound, PermissionDenied
 from dispatch_desk.storage.database import StoreUnavailable
 from ui.tasks import TaskOwner
+from ui.theme import restyle
 from ui.wall.directory import CameraDirectory
 from ui.wall.incident import IncidentWork
 from ui.wall.tile import WallTile
+from ui.wall.viewings import ViewingLedger
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class WallWindow(IncidentWork, QMainWindow):
         super().__init__()
         self.core = core
         self.actor = actor
+        self.viewings = ViewingLedger(core, actor)
         self.number = number
         self.setObjectName(f"wallWindow{number}")
         self.setStyleSheet(STYLE)
@@ -272,7 +274,7 @@ class WallWindow(IncidentWork, QMainWindow):
         tile.view.stop()
         shown = self._open.pop(tile, None)
         if shown is not None:
-            self.spawn(self._close_viewing(shown.viewing.id), "close")
+            self.spawn(self.viewings.close(shown.viewing.id), "close")
         tile.refused(camera, why)
 
     def _filter(self, text: str) -> None:
@@ -457,13 +459,13 @@ class WallWindow(IncidentWork, QMainWindow):
         tile.view.stop()
         shown = self._open.pop(tile, None)
         if shown is not None:
-            self.spawn(self._close_viewing(shown.viewing.id), "close")
+            self.spawn(self.viewings.close(shown.viewing.id), "close")
 
     async def _show(self, tile: WallTile, camera: CameraEntry, generation: int) -> None:
         shown = self._open.pop(tile, None)
         if shown is not None:
             tile.view.stop()
-            await self._close_viewing(shown.viewing.id)
+            await self.viewings.close(shown.viewing.id)
         if self._superseded(tile, generation):
             return
         purpose = self.purpose.text().strip()
@@ -474,7 +476,7 @@ class WallWindow(IncidentWork, QMainWindow):
             self.purpose.setFocus()
             return
         try:
-            opened = await self._open_viewing(
+            opened = await self.viewings.open(
                 camera.id,
                 incident_id=self.incident_id,
                 purpose="" if self.incident_id else purpose,
@@ -488,24 +490,24 @@ class WallWindow(IncidentWork, QMainWindow):
             tile.refused(camera, exc.user_message)
             return
         if self._superseded(tile, generation):
-            await self._close_viewing(opened.id)  # replaced while it was being opened
+            await self.viewings.close(opened.id)  # replaced while it was being opened
             return
         try:
             creds = await asyncio.to_thread(self.credentials.get, opened.credential_ref)
         except asyncio.CancelledError:  # the wall is closing: nobody will watch it
-            self._close_on_writer(opened.id)
+            self.viewings.close_soon(opened.id)
             raise
         except CredentialStoreError as exc:
-            await self._close_viewing(opened.id)
+            await self.viewings.close(opened.id)
             tile.refused(camera, str(exc))
             return
         if self._superseded(tile, generation):
-            await self._close_viewing(opened.id)
+            await self.viewings.close(opened.id)
             return
         earlier = self._open.pop(tile, None)
         if earlier is not None:  # never overwrite an open viewing without closing it
             tile.view.stop()
-            self.spawn(self._close_viewing(earlier.viewing.id), "close")
+            self.spawn(self.viewings.close(earlier.viewing.id), "close")
         self._open[tile] = _Open(opened, creds, generation)
         tile.showing(camera)
         self._play(tile, self._open[tile])
@@ -520,51 +522,6 @@ class WallWindow(IncidentWork, QMainWindow):
             return
         tile.view.play(url, shown.credentials)
 
-    async def _open_viewing(self, camera_id: uuid.UUID, **context: Any) -> viewing.Viewing:
-        """Open a viewing on the store's writer. If this task is cancelled (the wall closes)
-        while the write runs, the write still commits: the viewing is then closed there."""
-        future = self.core.store.submit_write(
-            viewing.open_viewing, self.actor, camera_id, self.core.clock(), **context
-        )
-        try:
-            opened, changes = await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            future.add_done_callback(self._close_orphan)
-            raise
-        except Exception as exc:
-            self.core.bus.publish(getattr(exc, "recorded_changes", []))
-            raise
-        self.core.bus.publish(changes)
-        return opened
-
-    def _close_orphan(self, future: Future[Any]) -> None:
-        """(any thread) An opening whose task was cancelled: close what it opened, if it did."""
-        if future.cancelled() or future.exception() is not None:
-            return
-        self._close_on_writer(future.result()[0].id)
-
-    def _close_on_writer(self, viewing_id: uuid.UUID) -> None:
-        if self.core.store._closed:
-            logger.warning("camera viewing not closed in the audit trail: the store is closed")
-            return
-        try:
-            self.core.store.submit_write(
-                viewing.close_viewing, self.actor, viewing_id, self.core.clock()
-            )
-        except RuntimeError:  # the writer shut down meanwhile
-            logger.warning("camera viewing not closed in the audit trail: the store is closed")
-
-    async def _close_viewing(self, viewing_id: uuid.UUID) -> None:
-        try:
-            await self.core.store.write(
-                viewing.close_viewing, self.actor, viewing_id, self.core.clock()
-            )
-        except asyncio.CancelledError:
-            self._close_on_writer(viewing_id)  # (closing twice is harmless)
-            raise
-        except StoreUnavailable as exc:
-            logger.warning("camera viewing not closed in the audit trail: %s", exc.user_message)
-
     def _on_purpose(self) -> None:
         waiting, self._waiting_for_purpose = self._waiting_for_purpose, {}
         for tile, camera in waiting.items():
@@ -577,9 +534,7 @@ class WallWindow(IncidentWork, QMainWindow):
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setProperty("kind", "error" if error else "")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        restyle(self.status, "kind", "error" if error else "")
 
     def stop_all(self) -> list[uuid.UUID]:
         """Stop every tile; the ids of the viewings that were open (to be closed)."""
@@ -601,7 +556,7 @@ class WallWindow(IncidentWork, QMainWindow):
         if self._suspended is None:
             self._suspended = self.spec()
         for viewing_id in self.stop_all():
-            self.spawn(self._close_viewing(viewing_id), "close")
+            self.spawn(self.viewings.close(viewing_id), "close")
         self.hide()
 
     def resume(self) -> None:
@@ -613,14 +568,12 @@ class WallWindow(IncidentWork, QMainWindow):
     async def close_all(self) -> None:
         """Stop every tile and close its viewing in the audit trail (awaited)."""
         for viewing_id in self.stop_all():
-            await self._close_viewing(viewing_id)
+            await self.viewings.close(viewing_id)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # The viewings are closed on the store's writer thread even if no loop runs any more.
-        now = self.core.clock()
         for viewing_id in self.stop_all():
-            if not self.core.store._closed:
-                self.core.store.submit_write(viewing.close_viewing, self.actor, viewing_id, now)
+            self.viewings.close_soon(viewing_id)
         self._unsubscribe()
         self.tasks.cancel_all()
         self.closed.emit(self)
