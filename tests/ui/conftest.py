@@ -32,7 +32,7 @@ def make_desk(tmp_path: Path, qtbot: QtBot, qloop: asyncio.AbstractEventLoop) ->
 
     yield make
     for desk in made:
-        if not desk.core.store._closed:
+        if not desk.core.store.closed:
             _finish(qtbot, desk)
 
 
