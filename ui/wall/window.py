@@ -256,6 +256,8 @@ class WallWindow(IncidentWork, QMainWindow):
             now = self.by_id.get(camera.id)
             tile.sequence = [self.by_id.get(c.id, c) for c in tile.sequence]
             if now is None or not now.viewable:
+                if tile not in self._open and tile not in self._waiting_for_purpose:
+                    continue  # never shown or still opening: the store refuses it, on record
                 why = (
                     f"{camera.name} is no longer in the registry."
                     if now is None

@@ -215,6 +215,43 @@ def test_a_camera_withdrawn_from_viewing_while_shown_stops_and_its_viewing_close
     assert wall._open[wall.tiles[1]].viewing.sub_url.endswith("#moved")
 
 
+def test_a_registry_change_while_a_refused_camera_is_being_opened_leaves_the_refusal_on_record(
+    qtbot: QtBot,
+    make_desk: Make,
+    clip: Path,  # noqa: F811
+) -> None:
+    """A registry reload that lands while a tile's camera is still being opened must not
+    cancel the opening: the store refuses a registry-only camera and records the refusal."""
+    from dispatch_desk.domain.enums import CameraSharing
+    from dispatch_desk.services import audit
+
+    desk = make_desk()
+    _import_cameras(desk, clip, 1)
+    wall = _open_wall(qtbot, desk)
+    core = desk.core
+    registry_only = next(
+        e
+        for e in core.store.read_sync(registry.list_cameras)
+        if e.sharing == CameraSharing.REGISTRY
+    )
+    qtbot.waitUntil(lambda: registry_only.id in wall.by_id)
+    tile = wall.tiles[0]
+    wall.put(tile, [registry_only])
+    wall._recheck_tiles()  # what a reload does, before the opening has reached the store
+    qtbot.waitUntil(lambda: "registered only" in tile.message.text(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            [
+                (e.action, e.outcome)
+                for e in core.store.read_sync(audit.list_events, entity_id=registry_only.id)
+            ]
+            == [("camera.view.open", "refused")]
+        ),
+        timeout=5000,
+    )
+    assert tile.view.state == StreamState.IDLE
+
+
 def test_a_wall_closed_while_a_viewing_is_being_opened_closes_that_viewing(
     qtbot: QtBot,
     make_desk: Make,
