@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 logger = logging.getLogger(__name__)
 
 # The newest revision in migrations/versions; a test checks it matches Alembic's head.
-SCHEMA_HEAD = "0007_camera_wall"
+SCHEMA_HEAD = "0011_qa"
 
 
 class SchemaError(RuntimeError):
