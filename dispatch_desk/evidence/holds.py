@@ -136,6 +136,7 @@ def place_hold(
         updated_at=now,
     )
     session.add(hold)
+    session.flush()  # the column defaults, for the view returned
     case = f" (case {case_number})" if case_number else ""
     _narrate(session, actor, incident, f"Legal hold placed{case}: {reason}", now)
     audit.record(
