@@ -66,14 +66,19 @@ def find_incident(session: Session, number: str) -> uuid.UUID:
 
 
 def plan_export(
-    session: Session, actor: Actor, incident_id: uuid.UUID, now: datetime, agency: str
+    session: Session,
+    actor: Actor,
+    incident_id: uuid.UUID,
+    now: datetime,
+    agency: str,
+    profile: Any = None,
 ) -> ExportPlan:
     audit.require(actor, now, "evidence.export", EXPORT_ROLES, incident=str(incident_id))
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise NotFound(f"No incident {incident_id}")
     notes: list[str] = []
-    eido = _eido(session, incident_id, agency, notes)
+    eido = _eido(session, incident_id, actor.workstation, profile, now, notes)
     return ExportPlan(
         incident_id=incident.id,
         number=incident.number,
@@ -100,7 +105,12 @@ def plan_export(
 
 
 def _eido(
-    session: Session, incident_id: uuid.UUID, agency: str, notes: list[str]
+    session: Session,
+    incident_id: uuid.UUID,
+    workstation: str,
+    profile: Any,
+    now: datetime,
+    notes: list[str],
 ) -> dict[str, Any] | None:
     try:
         from dispatch_desk.eido.export import build_document
@@ -108,7 +118,7 @@ def _eido(
         notes.append("incident.eido.json not included: this version has no EIDO export")
         return None
     try:
-        return build_document(session, incident_id, issuer=agency)
+        return build_document(session, incident_id, issuer=workstation, agency=profile, now=now)
     except (ValueError, LookupError) as exc:
         notes.append(f"incident.eido.json not included: {exc}")
         return None

@@ -278,7 +278,8 @@ def export_package(
     write = write or direct_writer(core.store)
     settings = core.settings
     agency = settings.evidence.agency_name or core.profile.name
-    plan = write(plan_export, actor, incident_id, core.clock(), agency)  # the role check first
+    # The role check first, then everything read in one transaction.
+    plan = write(plan_export, actor, incident_id, core.clock(), agency, core.profile)
     key = signing.load_private(signing.private_key_path(settings.evidence, core.paths))
     try:
         result = write_package(
