@@ -390,11 +390,9 @@ def _notes(b: _Builder) -> list[dict[str, Any]]:
         .where(NarrativeEntry.incident_id == b.incident.id)
         .order_by(NarrativeEntry.at, NarrativeEntry.id)
     ):
-        note = {
-            **b.prologue("note", entry.id, entry.at),
-            "notesActionComments": entry.text,
-            "agentReference": ref(b.agent(entry.author_id, entry.author_name)),
-        }
+        note = {**b.prologue("note", entry.id, entry.at), "notesActionComments": entry.text}
+        if entry.author_id or entry.author_name:
+            note["agentReference"] = ref(b.agent(entry.author_id, entry.author_name))
         notes.append((entry.at, str(entry.id), note))
         narrated.add((entry.at, entry.text))
     for sms in b.session.scalars(

@@ -7,6 +7,7 @@ the same things the same way.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -30,6 +31,11 @@ def incident_urn(issuer: str, incident_id: uuid.UUID) -> str:
     return urn(issuer, "incident", incident_id)
 
 
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
 def stamp(at: datetime) -> str:
     """RFC 3339, always UTC with a Z (what the schema's date-time format asks for)."""
     if at.tzinfo is None:
@@ -39,11 +45,11 @@ def stamp(at: datetime) -> str:
 
 def parse_stamp(text: str) -> datetime:
     """An RFC 3339 time as an aware UTC datetime; ValueError with the text otherwise."""
-    if not isinstance(text, str) or "T" not in text.upper():
-        raise ValueError(f"{text!r} is not an RFC 3339 date-time")
+    if not isinstance(text, str) or not _RFC3339.match(text.strip()):
+        raise ValueError(f"{str(text)[:60]!r} is not an RFC 3339 date-time")
     value = datetime.fromisoformat(text.strip().replace("z", "Z"))
     if value.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone (RFC 3339 needs Z or an offset)")
+        raise ValueError(f"{text[:60]!r} has no time zone (RFC 3339 needs Z or an offset)")
     return value.astimezone(UTC)
 
 
