@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -400,6 +401,7 @@ def run_retention(
     media_dir: Path | None,
     dry_run: bool = False,
     central: bool = False,
+    stop: threading.Event | None = None,
 ) -> RetentionReport:
     """Every kind with a pruner, one transaction each, then the audited report.
 
@@ -415,6 +417,9 @@ def run_retention(
         "central": central,
     }
     for kind, days in policies(retention).items():
+        if stop is not None and stop.is_set():  # the desk is closing: the rest waits a day
+            report.not_run.append(kind)
+            continue
         if kind not in PRUNERS:
             report.not_run.append(kind)
             continue

@@ -70,6 +70,7 @@ def add_case(
     closed: bool = True,
     recording: bytes | Path = b"\x00\x00\x00\x18ftypisom fake-but-bytes",
     elsewhere: bool = True,
+    video: Path | None = None,
 ) -> Case:
     """An incident made at ``at`` (closed unless told) with one of each kind of record."""
     summary = create_incident(core, actor, at=at, address=f"{secrets.randbelow(900) + 10} Main St")
@@ -95,6 +96,9 @@ def add_case(
         "photo": core.paths.media_dir / photo[0],
         "camera-still": core.paths.media_dir / still[0],
     }
+    sent = _media(core, session_id, "video-1.mp4", video) if video is not None else None
+    if sent is not None:
+        case.files["video"] = core.paths.media_dir / sent[0]
 
     def write(session: Session) -> None:
         session.add(
@@ -113,10 +117,10 @@ def add_case(
         )
         session.flush()
         media = []
-        for kind, (name, size, sha), mime in (
-            (MediaKind.RECORDING, rec, "video/mp4"),
-            (MediaKind.PHOTO, photo, "image/jpeg"),
-        ):
+        files = [(MediaKind.RECORDING, rec, "video/mp4"), (MediaKind.PHOTO, photo, "image/jpeg")]
+        if sent is not None:
+            files.append((MediaKind.VIDEO, sent, "video/mp4"))
+        for kind, (name, size, sha), mime in files:
             row = CitizenMedia(
                 session_id=session_id,
                 incident_id=summary.id,
@@ -233,3 +237,43 @@ def add_case(
 
     core.store.write_sync(write)
     return case
+
+
+def one_hour_mp4(path: Path, *, seconds: int = 3600) -> Path:
+    """A real fragmented MP4 an hour long (H.264, 64x36 at 1 frame a second), as a recorded
+    session's file is fragmented; about 250 KB, made in well under a second."""
+    from fractions import Fraction
+
+    import av
+
+    out = av.open(
+        str(path),
+        "w",
+        format="mp4",
+        options={"movflags": "frag_keyframe+empty_moov+default_base_moof"},
+    )
+    stream = out.add_stream("libx264", rate=1)
+    stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+    stream.options = {"preset": "ultrafast", "g": "60"}
+    for i in range(seconds):
+        frame = av.VideoFrame(64, 36, "yuv420p")
+        for n, plane in enumerate(frame.planes):
+            plane.update(bytes([(i * (n + 1)) % 256]) * plane.buffer_size)
+        frame.pts, frame.time_base = i, Fraction(1, 1)
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
+    out.close()
+    return path
+
+
+def big_file(path: Path, size: int) -> Path:
+    """A file of ``size`` real bytes (every block written, none sparse): a random MiB repeated."""
+    block = secrets.token_bytes(1 << 20)
+    with path.open("wb") as handle:
+        left = size
+        while left > 0:
+            handle.write(block[: min(left, len(block))])
+            left -= len(block)
+    return path
