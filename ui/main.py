@@ -12,6 +12,8 @@ dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map m
 dispatch-desk cameras import FILE   load cameras (CSV or JSON) into the registry
 dispatch-desk evidence keygen|export|verify   signed evidence packages (see --help)
 dispatch-desk retention run [--dry-run] [--central URL]   remove records past their policy
+dispatch-desk eido export NUMBER [-o FILE] --user NAME --password-stdin   an incident as NENA EIDO
+dispatch-desk eido import FILE      create an incident from a NENA EIDO document
 dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
 """
 
@@ -133,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     from dispatch_desk.evidence import cli as evidence_cli
 
     evidence_cli.add_parser(sub)
+    from dispatch_desk.eido import cli as eido_cli
+
+    eido_cli.add_parser(sub)
     return parser
 
 
@@ -364,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         from dispatch_desk.evidence import cli as evidence_cli
 
         return evidence_cli.run(args, settings, paths)
+    if args.command == "eido":
+        from dispatch_desk.eido import cli as eido_cli
+
+        return eido_cli.run(args, settings, paths)
     if args.command == "say":
         from dispatch_desk.speech.say import run_say
 

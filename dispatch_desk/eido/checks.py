@@ -118,7 +118,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        return f"{printable(self.path)}: {printable(self.message, 500)}"
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """Text from a document made safe for a terminal or a log: control characters (escape
+    sequences included) shown as \\x.. escapes, and cut at ``limit``."""
+    shown = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 class EidoInvalid(ValueError):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dispatch_desk.domain.enums import CallKind, LocationSource
 from dispatch_desk.domain.location import Position, PositionError
 from dispatch_desk.domain.phone import normalize_phone
-from dispatch_desk.eido.checks import Problem, clean_text
+from dispatch_desk.eido.checks import Problem, clean_text, printable
 from dispatch_desk.eido.ids import (
     LOCATION_INCIDENT,
     PURPOSE_CLASS_OF_SERVICE,
@@ -132,9 +132,10 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         if not self.created:
-            return [f"{self.eido_id} is already here as incident {self.number}; nothing imported"]
+            shown = printable(self.eido_id)
+            return [f"{shown} is already here as incident {self.number}; nothing imported"]
         out = [
-            f"imported {self.eido_id} as incident {self.number}: {self.calls} call(s), "
+            f"imported {printable(self.eido_id)} as incident {self.number}: {self.calls} call(s), "
             f"{self.callers} caller(s), {self.locations} location(s), {self.notes} note(s)"
         ]
         if self.not_mapped:

@@ -14,9 +14,12 @@ from sqlalchemy import select
 
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.eido.export import build_document
+from dispatch_desk.eido.service import export_incident
 from dispatch_desk.geo.pidf import from_pidf
-from dispatch_desk.services.context import NotFound
+from dispatch_desk.services import audit
+from dispatch_desk.services.context import NotFound, PermissionDenied
 from dispatch_desk.storage.models import Incident
+from tests.helpers.core import actor_for
 from tests.helpers.eido_schema import validate
 from tests.unit.eido.scenario import TRAIL, worked_incident
 
@@ -129,3 +132,34 @@ def test_one_wrong_field_is_rejected_naming_its_path(document: dict[str, Any]) -
 def test_unknown_incident_is_not_found(core: DeskCore) -> None:
     with pytest.raises(NotFound):
         core.store.read_sync(build_document, uuid.uuid4(), issuer="x")
+
+
+def test_only_supervisors_and_admins_export_and_each_export_is_audited(core: DeskCore) -> None:
+    incident_id = worked_incident(core)
+    number = core.store.read_sync(core.incidents.summary, incident_id).number
+    for name in ("calltaker", "dispatcher"):
+        with pytest.raises(PermissionDenied):
+            core.store.write_sync(
+                export_incident,
+                actor_for(core, name),
+                number,
+                core.clock(),
+                issuer="ws",
+                agency=None,
+            )
+    doc, _ = core.store.write_sync(
+        export_incident,
+        actor_for(core, "supervisor"),
+        number,
+        core.clock(),
+        issuer="ws",
+        agency=None,
+    )
+    assert doc["incidentComponent"]["internalIncidentId"] == number
+    events = core.store.read_sync(audit.list_events, action="eido.export")
+    assert [(e.username, e.outcome) for e in events] == [
+        ("calltaker", "denied"),
+        ("dispatcher", "denied"),
+        ("supervisor", "ok"),
+    ]
+    assert events[-1].entity_id == str(incident_id)
