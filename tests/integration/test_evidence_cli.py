@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from dispatch_desk.evidence import signing
+from dispatch_desk.storage.models import CitizenMedia
 from tests.helpers.core import actor_for, demo_password, make_core
 from tests.helpers.evidence_data import add_case
 from tests.integration.test_cli import run
@@ -180,3 +183,65 @@ def test_retention_dry_run_reports_and_removes_nothing(setup: dict[str, object])
     short = run("--set", "retention.audit_days=30", "retention", "run", home=home)
     assert short.returncode == 2
     assert "retention.audit_days: the audit trail is kept at least 365 days" in short.stderr
+
+
+def test_retention_on_the_central_database(tmp_path: Path, central: str) -> None:
+    """IT prunes the central database with `retention run --central URL`: old recordings of a
+    closed incident go, with their change-log entries (a workstation pulling the log from the
+    start must not bring them back); a held incident's stay (its hold came through sync); the
+    workstation's own cache is untouched (deletes do not sync)."""
+    import psycopg
+
+    from dispatch_desk.evidence import holds
+    from tests.helpers.core import FakeClock
+    from tests.helpers.pg import wait_until
+
+    clock = FakeClock(datetime.now(UTC) - timedelta(days=200))  # recordings (90 days) are due
+    core = make_core(
+        tmp_path / "ws-a",
+        clock=clock,
+        workstation__id="ws-a",
+        central__url=central,
+        central__poll_s=30,
+        central__retry_max_s=0.5,
+    )
+    try:
+        core.start_sync()
+        supervisor = actor_for(core, "supervisor")
+        old = add_case(core, supervisor, clock())
+        held = add_case(core, supervisor, clock())
+        core.store.write_sync(holds.place_hold, supervisor, held.incident_id, "court", clock())
+        ids = {str(i) for case in (old, held) for i in case.rows["citizen_media"]}
+
+        def on_central(sql: str, *params: object) -> list[tuple[object, ...]]:
+            with psycopg.connect(central) as conn:
+                return conn.execute(sql, params).fetchall()
+
+        wait_until(
+            lambda: (
+                len(on_central("SELECT id FROM citizen_media")) == len(ids)
+                and on_central("SELECT id FROM legal_hold WHERE released_at IS NULL")
+            ),
+            what="the media rows and the hold on the central database",
+        )
+        result = run("retention", "run", "--central", central, home=tmp_path / "it")
+        assert result.returncode == 0, result.stderr
+        assert "retention on the central database" in result.stdout
+        gone = {str(i) for i in old.rows["citizen_media"][:1] + old.rows["citizen_media"][2:]}
+        left = {str(r[0]) for r in on_central("SELECT id FROM citizen_media")}
+        assert left == ids - gone  # the old case's two recordings (here and elsewhere) went
+        logged = {
+            str(r[0])
+            for r in on_central("SELECT row_id FROM sync_change WHERE table_name = 'citizen_media'")
+        }
+        assert not logged & gone and logged >= left
+        runs = on_central("SELECT outcome, detail FROM audit_event WHERE action = 'retention.run'")
+        assert len(runs) == 1 and runs[0][0] == "ok"
+        detail = json.loads(str(runs[0][1]))
+        assert detail["central"] is True and detail["kinds"]["recordings"]["removed"] == 2
+        assert detail["kinds"]["recordings"]["held"] == 2
+        local = core.store.read_sync(lambda s: s.scalars(select(CitizenMedia.id)).all())
+        assert {str(i) for i in local} == ids  # the workstation prunes its own cache itself
+        assert old.files["recording"].exists()
+    finally:
+        core.close()
