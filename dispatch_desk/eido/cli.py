@@ -35,7 +35,9 @@ def add_parser(sub: Any) -> None:
     export = eido_sub.add_parser("export", help="write an incident as an EIDO JSON document")
     export.add_argument("number", metavar="INCIDENT_NUMBER")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    export.add_argument("--user", dest="eido_user", help="the desk user exporting it")
+    export.add_argument(
+        "--user", dest="eido_user", metavar="NAME", help="the desk user exporting it"
+    )
     export.add_argument(
         "--password-stdin",
         dest="eido_password_stdin",

@@ -55,7 +55,7 @@ from dispatch_desk.storage.models import (
 __all__ = ["EidoInvalid", "ImportReport", "import_document"]
 
 IMPORTERS = (Role.SUPERVISOR, Role.ADMIN)
-_OURS = re.compile(rf"^{re.escape(PREFIX)}:[^:]+:incident:([0-9a-fA-F-]{{36}})$")
+_OURS = re.compile(rf"^{re.escape(PREFIX)}:.+:incident:([0-9a-fA-F-]{{36}})$")
 
 
 def import_document(
@@ -117,7 +117,8 @@ def _create(
                 f"{internal!r} is not ours; took {kind.code} by its APCO type",
             )
     else:
-        type_code, apco_code = (internal or apco)[:16].upper(), apco[:16].upper()
+        type_code = job.text(internal or apco, path, 16).upper()
+        apco_code = job.text(apco, path, 16).upper()
         job.skip(
             f"{path}.incidentTypeCommonRegistryText",
             f"{apco!r} is not in the agency's incident types; kept as it is",
