@@ -22,6 +22,7 @@ Reads only; the caller audits the export (it holds caller data).
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ from dispatch_desk.storage.models import (
     Assignment,
     Call,
     Caller,
+    CameraStill,
+    CitizenMedia,
     CitizenMessage,
     Incident,
     Location,
@@ -149,6 +152,7 @@ def build_document(
     calls, callbacks, persons, extra = _calls(b)
     resources, dispatches = _units(b)
     notes = _notes(b)
+    media = _media(b)
 
     times: dict[str, str] = {"created": stamp(incident.created_at)}
     if incident.closed_at:
@@ -173,6 +177,7 @@ def build_document(
         "locationReference": [ref(incident_location)],
         "personReference": [ref(p["$id"]) for p in persons],
         "notesReference": [ref(n["$id"]) for n in notes],
+        "mediaReferences": [ref(m["$id"]) for m in media],
     }
     if incident.created_by:
         component["agentReference"] = [ref(b.agent(incident.created_by, "", incident.workstation))]
@@ -210,7 +215,10 @@ def build_document(
         "dispatchComponent": dispatches,
         "notesComponent": notes,
         "additionalDataComponent": extra,
+        "mediaComponent": media,
     }
+    if not media:
+        del component["mediaReferences"]
     return {k: v for k, v in document.items() if v != []}
 
 
@@ -427,3 +435,61 @@ def _notes(b: _Builder) -> list[dict[str, Any]]:
         notes.append((message.at, str(message.id), note))
     notes.sort(key=lambda item: (item[0], item[1]))
     return [note for _, _, note in notes]
+
+
+def named_information(sha256_hex: str) -> str:
+    """The RFC 6920 name of a file by its SHA-256 (``ni:///sha-256;...``): the file itself is
+    not in the document; whoever holds it (an evidence package) can match it by hash."""
+    digest = base64.urlsafe_b64encode(bytes.fromhex(sha256_hex)).decode().rstrip("=")
+    return f"ni:///sha-256;{digest}"
+
+
+def _media(b: _Builder) -> list[dict[str, Any]]:
+    """The session's recordings, photos and stills, and camera stills, named by hash."""
+    items: list[tuple[datetime, str, dict[str, Any]]] = []
+    for row in b.session.scalars(
+        select(CitizenMedia).where(CitizenMedia.incident_id == b.incident.id)
+    ):
+        items.append(
+            (
+                row.at,
+                str(row.id),
+                _media_entry(
+                    b, row.id, row.at, row.sha256, row.mime, f"{row.kind.value}: {row.file_name}"
+                ),
+            )
+        )
+    for still in b.session.scalars(
+        select(CameraStill).where(CameraStill.incident_id == b.incident.id)
+    ):
+        items.append(
+            (
+                still.at,
+                str(still.id),
+                _media_entry(
+                    b,
+                    still.id,
+                    still.at,
+                    still.sha256,
+                    "image/jpeg",
+                    f"camera still: {still.file_name}",
+                ),
+            )
+        )
+    items.sort(key=lambda item: (item[0], item[1]))
+    return [entry for _, _, entry in items if entry]
+
+
+def _media_entry(
+    b: _Builder, key: uuid.UUID, at: datetime, sha256: str, mime: str, label: str
+) -> dict[str, Any]:
+    try:
+        uri = named_information(sha256)
+    except ValueError:  # a hash never recorded properly: the file cannot be named
+        return {}
+    return {
+        **b.prologue("media", key, at),
+        "uri": uri,
+        "contentType": mime or "application/octet-stream",
+        "label": label,
+    }

@@ -515,6 +515,8 @@ def report_unread(job: ImportJob) -> None:
                 continue  # agents are named where they acted (note authors)
             if key == "personComponent":
                 reason = "not mapped: a person who is not the caller of a call"
+            elif key == "mediaComponent":
+                reason = "not mapped: a media file is not in the document (only named by it)"
             elif key == "additionalDataComponent":
                 reason = "not mapped: additional data the desk does not read"
             else:

@@ -5,20 +5,22 @@ session's chat, then closed with a disposition."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 
 from dispatch_desk.desk import DeskCore
-from dispatch_desk.domain.citizen import Direction, InviteKind
+from dispatch_desk.domain.citizen import Direction, InviteKind, MediaKind
 from dispatch_desk.domain.enums import LocationSource, UnitStatus
 from dispatch_desk.domain.location import Position
 from dispatch_desk.domain.texting import Purpose, SmsDirection, SmsStatus
 from dispatch_desk.gateway import tokens
 from dispatch_desk.messaging import outbox
 from dispatch_desk.services.citizen import CitizenService, caller_actor
-from dispatch_desk.storage.models import Location, SmsMessage
+from dispatch_desk.storage.models import CitizenMedia, Location, SmsMessage
 from tests.helpers.core import actor_for, create_incident, free_units, valid_intake
 
+RECORDING_SHA256 = hashlib.sha256(b"webm").hexdigest()
 TRAIL = [(42.3601, -71.0589, 12.0), (42.3604, -71.0585, 9.0), (42.3607, -71.0581, 6.0)]
 
 
@@ -152,6 +154,23 @@ def worked_incident(core: DeskCore) -> uuid.UUID:
     clock.advance(seconds=5)
     write(citizen.add_message, calltaker, view.id, Direction.TO_CALLER, "Stay there.", clock())
 
+    def recording(session: object) -> None:
+        session.add(  # type: ignore[attr-defined]
+            CitizenMedia(
+                session_id=view.id,
+                incident_id=incident.id,
+                kind=MediaKind.RECORDING,
+                mime="video/webm",
+                size_bytes=4,
+                sha256=RECORDING_SHA256,
+                file_name="session-1/recording-001.webm",
+                workstation=core.workstation,
+                duration_s=12.5,
+                at=clock(),
+            )
+        )
+
+    write(recording)
     clock.advance(minutes=20)
     write(core.incidents.close, dispatcher, incident.id, core.profile.dispositions[0], clock())
     return incident.id

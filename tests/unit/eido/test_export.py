@@ -4,7 +4,9 @@ their status changes, narrative, texts and chat)."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -104,6 +106,15 @@ def test_export_carries_the_incident_record(core: DeskCore, document: dict[str, 
     first = units[0]["unitStatusInternal"]
     assert [line.split()[0] for line in first] == ["dispatched", "en-route", "on-scene", "cleared"]
     assert len(document["dispatchComponent"]) == 2
+
+    [media] = document["mediaComponent"]
+    digest = base64.urlsafe_b64encode(hashlib.sha256(b"webm").digest()).decode().rstrip("=")
+    assert media["uri"] == f"ni:///sha-256;{digest}"
+    assert (media["contentType"], media["label"]) == (
+        "video/webm",
+        "recording: session-1/recording-001.webm",
+    )
+    assert incident["mediaReferences"] == [{"$ref": media["$id"]}]
 
     notes = [n["notesActionComments"] for n in document["notesComponent"]]
     assert "Man collapsed outside the pharmacy, breathing, not responding." in notes

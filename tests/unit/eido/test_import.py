@@ -151,6 +151,10 @@ def test_export_import_export_gives_the_same_incident(tmp_path: Path) -> None:
             "$.emergencyResourceComponent[0]",
             "$.emergencyResourceComponent[1]",
         ]
+        reasons = {p.path: p.message for p in report.not_mapped}
+        assert reasons["$.mediaComponent[0]"] == (
+            "not mapped: a media file is not in the document (only named by it)"
+        )
         events = receiver.store.read_sync(audit.list_events, action="eido.import")
         assert [(e.outcome, e.entity_id, e.detail["eido_id"]) for e in events] == [
             ("ok", str(report.incident_id), first["incidentComponent"]["$id"])
