@@ -116,6 +116,9 @@ def verify_package(folder: Path, key: signing.Ed25519PublicKey) -> VerifyReport:
             continue
         listed.add(rel)
         path = folder / rel
+        if path.is_symlink():  # it could point anywhere; a package holds files
+            report.failures.append(f"{rel}: a symbolic link, not a file: altered")
+            continue
         if not path.is_file():
             report.failures.append(f"{rel}: missing (listed in the manifest)")
             continue

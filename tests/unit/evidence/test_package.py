@@ -188,3 +188,16 @@ def test_no_signing_key_says_how_to_make_one(
 ) -> None:
     with pytest.raises(signing.SigningKeyError, match="dispatch-desk evidence keygen"):
         export_package(core, supervisor, case.incident_id, tmp_path / "out")
+
+
+def test_a_file_replaced_by_a_link_is_named(
+    key: signing.Ed25519PrivateKey, exported: ExportResult, tmp_path: Path
+) -> None:
+    folder = exported.folder
+    photo = folder / "media/photo/photo-1.jpg"
+    outside = tmp_path / "same-bytes.jpg"
+    outside.write_bytes(photo.read_bytes())
+    photo.unlink()
+    photo.symlink_to(outside)
+    failures = verify_package(folder, key.public_key()).failures
+    assert failures == ["media/photo/photo-1.jpg: a symbolic link, not a file: altered"]
