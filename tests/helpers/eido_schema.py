@@ -53,6 +53,11 @@ def _mend(node: Any, external: set[str]) -> Any:
 
 @functools.cache
 def _validator() -> Draft4Validator:
+    if not SCHEMA_FILE.is_file():
+        raise FileNotFoundError(
+            f"NENA's EIDO schema is not at {SCHEMA_FILE}: the tests read it from "
+            "../shared/data/eido/openapi.yaml beside the repository"
+        )
     spec = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
     external: set[str] = set()
     spec = _mend(spec, external)
@@ -68,7 +73,8 @@ def _validator() -> Draft4Validator:
         uri = urljoin(ROOT, document)
         registry = registry.with_resource(uri, Resource(contents, DRAFT4))
     schema = {"$ref": f"{ROOT}#/components/schemas/{INCIDENT}"}
-    return Draft4Validator(schema, registry=registry)
+    # date-time formats are checked (rfc3339-validator); uri formats are not (no checker here).
+    return Draft4Validator(schema, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
 def _where(path: Any) -> str:

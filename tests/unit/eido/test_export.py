@@ -133,6 +133,12 @@ def test_one_wrong_field_is_rejected_naming_its_path(document: dict[str, Any]) -
     assert [p.path for p in problems] == ["$.callComponent[1].direction"]
     assert "'sideways' is not one of ['incoming', 'outgoing', 'internal']" in problems[0].message
 
+    late = copy.deepcopy(document)
+    late["notesComponent"][0]["lastUpdateTimeStamp"] = "14/03/2026 15:00"
+    assert [(p.path, p.message) for p in validate(late)] == [
+        ("$.notesComponent[0].lastUpdateTimeStamp", "'14/03/2026 15:00' is not a 'date-time'")
+    ]
+
     missing = copy.deepcopy(document)
     del missing["incidentComponent"]["incidentTypeCommonRegistryText"]
     [problem] = validate(missing)
