@@ -251,6 +251,7 @@ def check_document(doc: Any) -> list[Problem]:
         _check_object("incidentComponent", doc["incidentComponent"], "$.incidentComponent", out)
     if not doc.get("agencyComponent"):
         out.append(Problem("$.agencyComponent", "is missing (NENA requires the agencies)"))
+    seen: dict[str, str] = {}  # $id -> where it was first
     for name in COMPONENT_LISTS:
         if name not in doc:
             continue
@@ -262,7 +263,13 @@ def check_document(doc: Any) -> list[Problem]:
             out.append(Problem(f"$.{name}", f"{len(items):,} entries; the limit is {MAX_ITEMS:,}"))
             continue
         for n, item in enumerate(items):
-            _check_object(name, item, f"$.{name}[{n}]", out)
+            where = f"$.{name}[{n}]"
+            _check_object(name, item, where, out)
+            key = item.get("$id") if isinstance(item, dict) else None
+            if isinstance(key, str):
+                if key in seen:
+                    out.append(Problem(f"{where}.$id", f"the same $id as {seen[key]}"))
+                seen.setdefault(key, where)
     return out
 
 

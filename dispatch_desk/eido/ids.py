@@ -47,10 +47,13 @@ def parse_stamp(text: str) -> datetime:
     """An RFC 3339 time as an aware UTC datetime; ValueError with the text otherwise."""
     if not isinstance(text, str) or not _RFC3339.match(text.strip()):
         raise ValueError(f"{str(text)[:60]!r} is not an RFC 3339 date-time")
-    value = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    if value.tzinfo is None:
-        raise ValueError(f"{text[:60]!r} has no time zone (RFC 3339 needs Z or an offset)")
-    return value.astimezone(UTC)
+    try:
+        value = datetime.fromisoformat(text.strip().replace("z", "Z"))
+        if value.tzinfo is None:
+            raise ValueError(f"{text[:60]!r} has no time zone (RFC 3339 needs Z or an offset)")
+        return value.astimezone(UTC)
+    except OverflowError:  # a valid-looking time that UTC cannot hold (year 1 at +01:00)
+        raise ValueError(f"{text[:60]!r} is out of range") from None
 
 
 def ref(target: str) -> dict[str, str]:

@@ -55,7 +55,10 @@ from dispatch_desk.storage.models import (
 __all__ = ["EidoInvalid", "ImportReport", "import_document"]
 
 IMPORTERS = (Role.SUPERVISOR, Role.ADMIN)
-_OURS = re.compile(rf"^{re.escape(PREFIX)}:.+:incident:([0-9a-fA-F-]{{36}})$")
+_OURS = re.compile(
+    rf"^{re.escape(PREFIX)}:.+:incident:"
+    r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
 
 
 def import_document(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dispatch_desk.domain.enums import CallKind, LocationSource
 from dispatch_desk.domain.location import Position, PositionError
 from dispatch_desk.domain.phone import normalize_phone
-from dispatch_desk.eido.checks import Problem, clean_text, printable
+from dispatch_desk.eido.checks import COMPONENT_LISTS, Problem, clean_text, printable
 from dispatch_desk.eido.ids import (
     LOCATION_INCIDENT,
     PURPOSE_CLASS_OF_SERVICE,
@@ -150,7 +150,7 @@ def _name_from_jcard(text: Any) -> str:
         for prop in card[1]:  # type: ignore[index]
             if prop[0] == "fn" and isinstance(prop[3], str):
                 return str(prop[3])
-    except (ValueError, TypeError, IndexError, KeyError):
+    except (ValueError, TypeError, IndexError, KeyError, RecursionError):
         pass
     return ""
 
@@ -186,20 +186,22 @@ class ImportJob:
         self.session, self.actor, self.doc, self.at = session, actor, doc, at
         self.report_items: list[Problem] = []
         self.index: dict[str, tuple[str, dict[str, Any]]] = {}
-        for name, items in doc.items():
-            if isinstance(items, list):
-                for n, item in enumerate(items):
-                    if isinstance(item, dict) and isinstance(item.get("$id"), str):
-                        self.index[item["$id"]] = (f"$.{name}[{n}]", item)
+        for name in COMPONENT_LISTS:  # checked: lists of objects, each with its own $id
+            for n, item in enumerate(doc.get(name, [])):
+                self.index[item["$id"]] = (f"$.{name}[{n}]", item)
         self.used: set[str] = set()
 
     def skip(self, path: str, reason: str) -> None:
         self.report_items.append(Problem(path, reason))
 
-    def get(self, reference: Any) -> dict[str, Any] | None:
+    def get(self, reference: Any, component: str) -> dict[str, Any] | None:
+        """The object a reference names, if it is one of ``component`` (a reference to
+        something of another kind is treated as a reference to nothing)."""
         target = reference.get("$ref") if isinstance(reference, dict) else None
         found = self.index.get(target) if isinstance(target, str) else None
-        return found[1] if found else None
+        if found is None or not found[0].startswith(f"$.{component}["):
+            return None
+        return found[1]
 
     def text(self, value: Any, path: str, limit: int) -> str:
         if not isinstance(value, str):
@@ -281,7 +283,7 @@ def _source(location: dict[str, Any]) -> LocationSource | None:
 def map_place(job: ImportJob, component: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """The incident's place: the first location the incident refers to (the doc's own)."""
     for n, ref in enumerate(component.get("locationReference", [])):
-        location = job.get(ref)
+        location = job.get(ref, "locationComponent")
         if location is None:
             job.skip(
                 f"$.incidentComponent.locationReference[{n}]",
@@ -320,7 +322,7 @@ def map_calls(job: ImportJob, incident: Incident, report: ImportReport) -> dict[
         path = f"$.callComponent[{n}]"
         job.used.add(call["$id"])
         job.extras("callComponent", path, call)
-        callback = job.get(call.get("callBackReference")) or {}
+        callback = job.get(call.get("callBackReference"), "callbackComponent") or {}
         if callback:
             job.used.add(callback["$id"])
             job.extras("callbackComponent", job.index[callback["$id"]][0], callback)
@@ -342,7 +344,7 @@ def map_calls(job: ImportJob, incident: Incident, report: ImportReport) -> dict[
             )
         cos = ""
         for ref in call.get("additionalDataReference", []):
-            extra = job.get(ref)
+            extra = job.get(ref, "additionalDataComponent")
             if extra and extra.get("urlPurpose") == PURPOSE_CLASS_OF_SERVICE:
                 job.used.add(extra["$id"])
                 cos = job.text(
@@ -350,7 +352,7 @@ def map_calls(job: ImportJob, incident: Incident, report: ImportReport) -> dict[
                 )
         person = None
         for ref in call.get("personReference", []):
-            person = person or job.get(ref)
+            person = person or job.get(ref, "personComponent")
         person = person or persons.get(call["$id"])
         caller_id = None
         if person is not None:
@@ -369,7 +371,7 @@ def map_calls(job: ImportJob, incident: Incident, report: ImportReport) -> dict[
             report.callers += 1
         ali = ""
         for ref in call.get("locationReference", []):
-            location = job.get(ref)
+            location = job.get(ref, "locationComponent")
             if location and _source(location) == LocationSource.CARRIER:
                 ali = job.text(
                     location.get("locationDescriptionText", ""), job.index[location["$id"]][0], 2000
@@ -452,7 +454,7 @@ def map_agencies(job: ImportJob) -> str:
 
 
 def _agent_name(job: ImportJob, reference: Any) -> str:
-    agent = job.get(reference)
+    agent = job.get(reference, "agentComponent")
     if agent is None:
         return ""
     job.used.add(agent["$id"])
@@ -505,7 +507,7 @@ def report_unread(job: ImportJob) -> None:
     """Report what no mapping used: whole components and unknown top-level fields."""
     for key in sorted(set(job.doc) - _TOP - {"incidentComponent"}):
         value = job.doc[key]
-        if not isinstance(value, list):
+        if key not in COMPONENT_LISTS:
             job.skip(f"$.{key}", "not mapped: not a field of an EIDO the desk knows")
             continue
         for n, item in enumerate(value):

@@ -418,3 +418,36 @@ def test_a_call_taker_may_not_import_and_the_refusal_is_audited(core: DeskCore) 
     )
     assert narrated == 0
     assert Role.CALL_TAKER.value == event.detail["role"]
+
+
+def test_hostile_structure_is_refused_or_reported_never_a_crash(core: DeskCore) -> None:
+    admin = actor_for(core, "admin")
+    twice = copy.deepcopy(HAND_WRITTEN)
+    twice["notesComponent"].append(dict(twice["notesComponent"][0]))
+    with pytest.raises(EidoInvalid) as caught:
+        _import(core, admin, twice)
+    assert [str(p) for p in caught.value.problems] == [
+        "$.notesComponent[1].$id: the same $id as $.notesComponent[0]"
+    ]
+    ancient = copy.deepcopy(HAND_WRITTEN)
+    ancient["notesComponent"][0]["lastUpdateTimeStamp"] = "0001-01-01T00:00:00+01:00"
+    with pytest.raises(EidoInvalid, match=r"lastUpdateTimeStamp: '0001-01-01T00:00:00\+01:00'"):
+        _import(core, admin, ancient)
+
+    odd = copy.deepcopy(HAND_WRITTEN)
+    odd["incidentComponent"]["$id"] = (
+        "urn:dispatch-desk:ws:incident:------------------------------------"
+    )
+    # A reference to something of another kind is a reference to nothing.
+    odd["callComponent"][0]["callBackReference"] = {"$ref": "note-1"}
+    odd["callComponent"][0]["personReference"] = [{"$ref": "loc-1"}]
+    odd["agentComponent"][0]["agentJcard"] = "[" * 100_000
+    odd["\x1b[31mextra"] = [1, "two", {"$id": 3}]
+    report = _import(core, admin, odd)
+    assert report.created and report.callers == 0
+    [call] = core.store.read_sync(core.incidents.detail, report.incident_id).calls
+    assert call.callback_e164 is None and call.caller_name == ""
+    unread = [str(p) for p in report.not_mapped if "extra" in p.path]
+    assert unread == ["$.\\x1b[31mextra: not mapped: not a field of an EIDO the desk knows"]
+    notes = core.store.read_sync(core.incidents.detail, report.incident_id).narrative
+    assert ("", "Smoke from the second floor.evil") in [(n.author_name, n.text) for n in notes]
