@@ -148,6 +148,15 @@ def _create(
     ]
     if closed:
         closed_at = times.get("closed") or closed_at or at
+    else:
+        said = [
+            x for x in component.get("incidentStatusInternalText", []) if x.lower() != "pending"
+        ]
+        if said:
+            job.skip(
+                f"{path}.incidentStatusInternalText",
+                f"{', '.join(said)[:100]!r}: imported as pending (none of our units is on it)",
+            )
     created_at = (
         times.get("created") or earliest_call(doc) or parse_stamp(component["lastUpdateTimeStamp"])
     )

@@ -21,7 +21,7 @@ from dispatch_desk.geo.pidf import from_pidf
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, PermissionDenied
 from dispatch_desk.storage.models import Incident, NarrativeEntry
-from tests.helpers.core import FakeClock, actor_for, make_core
+from tests.helpers.core import FakeClock, actor_for, create_incident, free_units, make_core
 from tests.helpers.eido_schema import validate
 from tests.unit.eido.scenario import worked_incident
 
@@ -451,3 +451,35 @@ def test_hostile_structure_is_refused_or_reported_never_a_crash(core: DeskCore) 
     assert unread == ["$.\\x1b[31mextra: not mapped: not a field of an EIDO the desk knows"]
     notes = core.store.read_sync(core.incidents.detail, report.incident_id).narrative
     assert ("", "Smoke from the second floor.evil") in [(n.author_name, n.text) for n in notes]
+
+
+def test_an_open_incident_arrives_pending_and_the_report_says_why(tmp_path: Path) -> None:
+    sender = make_core(tmp_path / "a", clock=FakeClock())
+    receiver = make_core(tmp_path / "b", clock=FakeClock())
+    try:
+        dispatcher = actor_for(sender, "dispatcher")
+        incident = _incident_with_unit(sender, dispatcher)
+        doc = _export(sender, incident)
+        assert doc["incidentComponent"]["incidentStatusInternalText"] == ["active"]
+        assert "dispositionComponent" not in doc["incidentComponent"]
+        report = _import(receiver, actor_for(receiver, "admin"), doc)
+        summary = receiver.store.read_sync(receiver.incidents.summary, report.incident_id)
+        assert summary.status == IncidentStatus.PENDING and summary.closed_at is None
+        assert summary.units == ()
+        reasons = {p.path: p.message for p in report.not_mapped}
+        assert reasons["$.incidentComponent.incidentStatusInternalText"] == (
+            "'active': imported as pending (none of our units is on it)"
+        )
+        # Pending on the receiving floor: in its queue, to be worked there.
+        queue = receiver.store.read_sync(receiver.incidents.open_queue)
+        assert report.incident_id in [s.id for s in queue]
+    finally:
+        sender.close()
+        receiver.close()
+
+
+def _incident_with_unit(core: DeskCore, dispatcher: Actor) -> Any:
+    incident = create_incident(core, actor_for(core, "calltaker"))
+    [unit] = free_units(core, 1)
+    core.store.write_sync(core.units.assign, dispatcher, unit.id, incident.id, core.clock())
+    return incident.id
