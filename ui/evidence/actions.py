@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,12 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
 
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.evidence import holds
-from dispatch_desk.evidence.package import ExportCancelled, ExportResult, export_package
+from dispatch_desk.evidence.package import (
+    ExportCancelled,
+    ExportResult,
+    export_package,
+    lower_priority,
+)
 from dispatch_desk.evidence.signing import SigningKeyError
 from dispatch_desk.evidence.writes import store_writer
 from ui.calltaker.dialogs import await_dialog
@@ -164,9 +170,11 @@ class EvidenceActions:
 
         write = store_writer(core.store)
         self.exporting = True
+        # A thread of its own, at a lower priority than the GUI thread, gone once done.
+        worker = ThreadPoolExecutor(1, "evidence-export", initializer=lower_priority)
         try:
             result = await loop.run_in_executor(
-                None,
+                worker,
                 lambda: export_package(
                     core, actor, incident_id, dest, progress, cancel=cancel, write=write
                 ),
@@ -184,6 +192,7 @@ class EvidenceActions:
             self._banner("error", f"Not exported: {exc.filename or dest}: {exc.strerror}")
             return
         finally:
+            worker.shutdown(wait=False)
             self.exporting = False
             core.bus.publish(write.changes)  # type: ignore[attr-defined]
             dialog.done(QDialog.DialogCode.Accepted)

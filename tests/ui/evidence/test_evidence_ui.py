@@ -4,6 +4,7 @@ legal hold is placed from the keyboard; a call-taker has neither command."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import shutil
@@ -48,9 +49,25 @@ def test_exporting_a_one_hour_session_shows_progress_and_does_not_block(
     )
     dest = tmp_path / "exports"
     dest.mkdir()
+    pauses: list[float] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - gc_started[0])
+
     try:
         window = sign_in(qtbot, desk, "supervisor", "supervisor-demo")
+        qtbot.waitUntil(window.map_ready.done, timeout=30000)  # the map data, loaded at sign-in
         _select(qtbot, window, case.incident_id)
+        # The test process carries every earlier test's objects (and the map data just loaded):
+        # a full collection walking them all stalls any thread for 100-300 ms whatever runs.
+        # Frozen, as tests/integration/test_webhooks.py does; collections are still timed.
+        gc.collect()
+        gc.freeze()
+        gc.callbacks.append(on_gc)
         press(qtbot, Qt.Key.Key_E, CTRL_SHIFT)
         qtbot.waitUntil(lambda: window.evidence.folder_dialog is not None, timeout=5000)
         chooser = window.evidence.folder_dialog
@@ -68,6 +85,8 @@ def test_exporting_a_one_hour_session_shows_progress_and_does_not_block(
         timer = QTimer(interval=10)
         timer.timeout.connect(tick)
         timer.start()
+        qtbot.wait(1000)  # the same measure with nothing exporting, to tell a busy machine
+        baseline = [b - a for a, b in itertools.pairwise(ticks)]
         chooser.accept()
         qtbot.waitUntil(lambda: window.evidence.progress is not None, timeout=5000)
         started = len(ticks)
@@ -76,7 +95,11 @@ def test_exporting_a_one_hour_session_shows_progress_and_does_not_block(
         during = ticks[max(started - 1, 0) :]
         gaps = [b - a for a, b in itertools.pairwise(during)]
         assert len(gaps) > 20, "the export was too quick to measure"
-        assert max(gaps) < 0.1, f"the GUI thread stalled {max(gaps) * 1000:.0f} ms"
+        worst_gc = max(pauses, default=0.0) * 1000
+        assert max(gaps) < 0.1, (
+            f"the GUI thread stalled {max(gaps) * 1000:.0f} ms (longest collection "
+            f"{worst_gc:.0f} ms; with nothing exporting, {max(baseline) * 1000:.0f} ms)"
+        )
         values = [v for v, _ in seen]
         assert values == sorted(values), "progress went backwards"
         assert len({v for v in values if 0 < v < 1000}) >= 5, values
@@ -94,6 +117,9 @@ def test_exporting_a_one_hour_session_shows_progress_and_does_not_block(
         events = core.store.read_sync(audit.list_events, action="evidence.export")
         assert [(e.username, e.outcome) for e in events] == [("supervisor", "ok")]
     finally:
+        if on_gc in gc.callbacks:
+            gc.callbacks.remove(on_gc)
+        gc.unfreeze()
         shutil.rmtree(dest, ignore_errors=True)
         for path in case.files.values():
             path.unlink(missing_ok=True)
