@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -75,8 +76,12 @@ def test_package_holds_everything_and_verifies(
     assert manifest["workstation"] == core.workstation
     assert manifest["agency"] == core.profile.name
     assert manifest["signer"]["fingerprint"] == signing.fingerprint(key.public_key())
-    if "incident.eido.json" not in paths:  # H3's builder not merged yet: the manifest says so
-        assert any("incident.eido.json not included" in n for n in manifest["notes"])
+    assert "incident.eido.json" in paths and manifest["notes"] == []
+    eido = json.loads((folder / "incident.eido.json").read_bytes())
+    assert case.number in json.dumps(eido)
+    # The EIDO document names the media by their SHA-256 (RFC 6920), as the manifest does.
+    digest = base64.urlsafe_b64encode(hashlib.sha256(copied).digest()).rstrip(b"=").decode()
+    assert f"ni:///sha-256;{digest}" in json.dumps(eido)
 
     transcript = json.loads((folder / "transcript.json").read_bytes())
     assert [(t["channel"], t["direction"], t["text"]) for t in transcript] == [
