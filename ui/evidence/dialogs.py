@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -100,9 +99,11 @@ class ExportProgress(QDialog):
         self.bytes = QLabel("Reading the incident…", objectName="exportBytes")
         self.file = QLabel("", objectName="exportFile")
         self.file.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.cancel_button = QPushButton("Cancel", objectName="exportCancel")
-        self.cancel_button.clicked.connect(self.reject)
-        for widget in (where, self.bar, self.bytes, self.file, self.cancel_button):
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setObjectName("exportCancel")
+        buttons.rejected.connect(self.reject)
+        for widget in (where, self.bar, self.bytes, self.file, buttons):
             layout.addWidget(widget)
         self.setMinimumWidth(460)
         self.updates = 0
