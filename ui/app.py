@@ -21,6 +21,7 @@ from dispatch_desk.demo.calls import DemoCallFeed
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.location import Position
 from dispatch_desk.events import Change
+from dispatch_desk.evidence.schedule import RetentionSchedule
 from dispatch_desk.services import accounts
 from dispatch_desk.services.context import Actor
 from dispatch_desk.storage.database import StoreUnavailable
@@ -66,6 +67,9 @@ class DeskApp(QObject):
         self.tasks.spawn(self.core.status_text_runner.start(), "status-texts")
         # The outbox sends from start-up; incoming texts come once the gateway is up (ready).
         self.tasks.spawn(self.core.texts.start(), "outbox")
+        # Retention prunes this desk's local cache daily (records past policy, never held ones).
+        self.retention = RetentionSchedule(core)
+        self.tasks.spawn(self.retention.start(), "retention")
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
@@ -337,6 +341,7 @@ class DeskApp(QObject):
         if self._live is not None:
             await self._live.close()
         await self.core.status_text_runner.stop()
+        await self.retention.stop()
         await self.tasks.shutdown()
         QApplication.instance().removeEventFilter(self.idle)
         self.core.close()

@@ -10,6 +10,10 @@ dispatch-desk say --to-file FILE "TEXT"          hear (or save as WAV) how the d
 dispatch-desk gis import FILE... [--layer KIND] [--replace]   load the agency's GeoJSON layers
 dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map matches, scored
 dispatch-desk cameras import FILE   load cameras (CSV or JSON) into the registry
+dispatch-desk evidence keygen|export|verify   signed evidence packages (see --help)
+dispatch-desk retention run [--dry-run] [--central URL]   remove records past their policy
+dispatch-desk eido export NUMBER [-o FILE] --user NAME --password-stdin   an incident as NENA EIDO
+dispatch-desk eido import FILE      create an incident from a NENA EIDO document
 dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
 """
 
@@ -128,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     geocode.add_argument("text", nargs="*", help="the address as a call-taker would type it")
     geocode.add_argument("--limit", type=int, default=5, help="at most this many matches")
     geocode.add_argument("--reverse", metavar="LAT,LON", help="the nearest address to a point")
+    from dispatch_desk.evidence import cli as evidence_cli
+
+    evidence_cli.add_parser(sub)
+    from dispatch_desk.eido import cli as eido_cli
+
+    eido_cli.add_parser(sub)
     return parser
 
 
@@ -355,6 +365,14 @@ def main(argv: list[str] | None = None) -> int:
         from dispatch_desk.cameras.cli import run_import as import_cameras
 
         return import_cameras(settings, paths, args.file)
+    if args.command in ("evidence", "retention"):
+        from dispatch_desk.evidence import cli as evidence_cli
+
+        return evidence_cli.run(args, settings, paths)
+    if args.command == "eido":
+        from dispatch_desk.eido import cli as eido_cli
+
+        return eido_cli.run(args, settings, paths)
     if args.command == "say":
         from dispatch_desk.speech.say import run_say
 

@@ -360,6 +360,59 @@ class CamerasSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """How long each kind of record is kept after it was made, in days. A run removes only what
+    belongs to closed incidents that are not on legal hold (see dispatch_desk.evidence)."""
+
+    recordings_days: int = _bounded(90, low=1, high=36500, doc="Live-session recordings.")
+    media_days: int = _bounded(
+        365, low=1, high=36500, doc="Photos, videos and stills (callers' and cameras')."
+    )
+    chat_days: int = _bounded(365, low=1, high=36500, doc="Live-session chat and texts.")
+    locations_days: int = _bounded(365, low=1, high=36500, doc="Callers' location fixes.")
+    camera_viewings_days: int = _bounded(
+        365, low=1, high=36500, doc="Records of who watched which camera."
+    )
+    audit_days: int = _bounded(
+        400, low=1, high=36500, doc="The audit trail; never less than 365 (a year)."
+    )
+    run_at: str = _bounded("03:30", doc="Local time (HH:MM) the desk prunes its cache daily.")
+    enabled: bool = _bounded(True, doc="Run retention on this desk's local cache every day.")
+
+    def __post_init__(self) -> None:
+        if self.audit_days < 365:
+            raise SettingsError(
+                f"retention.audit_days: the audit trail is kept at least 365 days (a year); "
+                f"{self.audit_days} is too short"
+            )
+        hours, sep, minutes = self.run_at.strip().partition(":")
+        if not (
+            sep
+            and hours.isdigit()
+            and minutes.isdigit()
+            and 0 <= int(hours) <= 23
+            and 0 <= int(minutes) <= 59
+        ):
+            raise SettingsError(
+                f"retention.run_at: expected a time of day as HH:MM (e.g. 03:30); "
+                f"got {self.run_at!r}"
+            )
+
+
+@dataclass(frozen=True)
+class EvidenceSettings:
+    public_key: str = _bounded(
+        "",
+        doc="The agency's Ed25519 public key (base64, as 'evidence keygen' prints it); "
+        "packages are verified against it.",
+    )
+    private_key_file: str = _bounded(
+        "", doc="The agency's signing key (PEM); empty: evidence-signing.pem in the data folder."
+    )
+    agency_name: str = _bounded("", doc="Agency named in manifests; empty: the profile's name.")
+
+
+@dataclass(frozen=True)
 class Settings:
     workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -375,6 +428,8 @@ class Settings:
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     texting: TextingSettings = field(default_factory=TextingSettings)
     cameras: CamerasSettings = field(default_factory=CamerasSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
 
     @property
     def demo_mode(self) -> bool:

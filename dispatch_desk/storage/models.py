@@ -582,3 +582,27 @@ class CameraStill(Base):
     at: Mapped[datetime]
     sent_to: Mapped[str] = mapped_column(Text, default="")  # call signs it was queued for
     sent_at: Mapped[datetime | None]
+
+
+# -- Evidence: legal holds on incidents (retention never removes anything of a held incident).
+
+
+class LegalHold(Base):
+    """A legal hold on an incident: placed with a reason (and a case number), released with one.
+    An incident is held while any of its holds has no ``released_at``."""
+
+    __tablename__ = "legal_hold"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str] = mapped_column(String(64), default="")
+    placed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    placed_by_name: Mapped[str] = mapped_column(String(128))
+    placed_at: Mapped[datetime]
+    released_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    released_by_name: Mapped[str] = mapped_column(String(128), default="")
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str] = mapped_column(Text, default="")
+    workstation: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]

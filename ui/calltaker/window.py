@@ -53,6 +53,7 @@ from ui.calltaker.maps import CallTakerMaps
 from ui.calltaker.queue import QueueModel, QueueView
 from ui.calltaker.units import UnitBoardView, UnitModel
 from ui.errors import EXPECTED, user_message
+from ui.evidence.actions import EvidenceActions
 from ui.feedback.view import SupervisorMenu
 from ui.sync_status import SyncStatusLabel
 from ui.tasks import TaskOwner
@@ -159,6 +160,7 @@ class CallTakerWindow(QMainWindow):
         # Text-to-911 and status texts: the Texts dock, the waiting strip, the Text menu.
         self.texting = CallTakerTexting(self)
         self.supervisor = SupervisorMenu(self)  # caller feedback, for supervisors and admins
+        self.evidence = EvidenceActions(self)  # legal hold and evidence export, the same
         self.form.save_requested.connect(self._on_save_requested)
         self.form.lookup_changed.connect(self._on_lookup_changed)
         self.form.attach_requested.connect(self._on_attach_requested)

@@ -1,0 +1,1 @@
+"""Evidence: legal holds on incidents, retention of records, and signed evidence packages."""

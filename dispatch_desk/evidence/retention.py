@@ -1,0 +1,436 @@
+"""Retention: records older than their kind's policy are removed, with their media files.
+
+Only what belongs to a closed incident that is not on legal hold is removed (never anything of
+an open incident); each kind is one transaction. Deletes do not sync (see sync/capture.py):
+each database prunes itself, the desk its local cache (daily, see ``schedule``) and IT the
+central database (``dispatch-desk retention run --central URL``). The sync bookkeeping of a
+removed row goes with it, and on the central database so does its entry in the change log, so
+that a workstation pulling the log from the start never brings it back.
+
+A kind is pruned by a registered function; "audit" is left to the audit trail's own pruner,
+registered where it is built (``register_pruner``). The run's report is audited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dispatch_desk.config.settings import RetentionSettings
+from dispatch_desk.domain.citizen import MediaKind
+from dispatch_desk.domain.enums import IncidentStatus, Role
+from dispatch_desk.evidence.holds import held_incidents
+from dispatch_desk.evidence.writes import Write
+from dispatch_desk.services import audit
+from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.models import (
+    CameraStill,
+    CameraViewing,
+    CitizenMedia,
+    CitizenMessage,
+    Incident,
+    Location,
+    RowClock,
+    SmsConversation,
+    SmsMessage,
+)
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 500
+
+
+@dataclass
+class KindResult:
+    kind: str
+    days: int
+    removed: int = 0
+    bytes_freed: int = 0
+    held: int = 0  # records kept because their incident is on legal hold
+    skipped: int = 0  # records kept because their incident (or conversation) is still open
+    problems: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # media files to remove once committed
+
+    def counts(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "days": self.days,
+            "removed": self.removed,
+            "bytes_freed": self.bytes_freed,
+            "held": self.held,
+            "skipped": self.skipped,
+        }
+        if self.problems:
+            out["problems"] = list(self.problems)
+        return out
+
+
+@dataclass(frozen=True)
+class PruneContext:
+    cutoff: datetime
+    dry_run: bool
+    workstation: str
+    media_dir: Path | None  # None: files are not on this database's machine (central)
+    central: bool = False
+
+
+Pruner = Callable[[Session, PruneContext, KindResult], None]
+PRUNERS: dict[str, Pruner] = {}
+
+
+def register_pruner(kind: str, pruner: Pruner) -> None:
+    PRUNERS[kind] = pruner
+
+
+def count_pruner(fn: Callable[[Session, datetime], int]) -> Pruner:
+    """Adapt ``fn(session, before) -> rows removed`` (the audit trail's) to a pruner."""
+
+    def pruner(session: Session, ctx: PruneContext, result: KindResult) -> None:
+        if ctx.dry_run:
+            result.problems.append("a dry run does not count this kind")
+            return
+        result.removed += fn(session, ctx.cutoff)
+
+    return pruner
+
+
+def policies(settings: RetentionSettings) -> dict[str, int]:
+    return {
+        "recordings": settings.recordings_days,
+        "media": settings.media_days,
+        "chat": settings.chat_days,
+        "locations": settings.locations_days,
+        "camera_viewings": settings.camera_viewings_days,
+        "audit": settings.audit_days,
+    }
+
+
+@dataclass
+class RetentionReport:
+    at: datetime
+    dry_run: bool
+    central: bool
+    kinds: dict[str, KindResult] = field(default_factory=dict)
+    not_run: list[str] = field(default_factory=list)  # kinds with a policy but no pruner
+
+    def as_detail(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "central": self.central,
+            "kinds": {k: r.counts() for k, r in self.kinds.items()},
+            "not_run": list(self.not_run),
+        }
+
+    def lines(self) -> list[str]:
+        verb = "would remove" if self.dry_run else "removed"
+        out = []
+        for kind, r in self.kinds.items():
+            out.append(
+                f"{kind:<16} {verb} {r.removed:>6}  freed {_size(r.bytes_freed):>9}  "
+                f"held {r.held:>5}  skipped (open) {r.skipped:>5}  (older than {r.days} days)"
+            )
+            out.extend(f"{'':<16} ! {p}" for p in r.problems)
+        for kind in self.not_run:
+            out.append(f"{kind:<16} not run: no pruner for this kind on this version")
+        return out
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+# -- choosing and removing rows
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: uuid.UUID
+    incident_id: uuid.UUID | None
+    file_name: str = ""
+    size: int = 0
+    workstation: str = ""
+    conversation_id: uuid.UUID | None = None
+
+
+def _closed(session: Session, ids: Iterable[uuid.UUID | None]) -> set[uuid.UUID]:
+    wanted = {i for i in ids if i is not None}
+    found: set[uuid.UUID] = set()
+    listed = list(wanted)
+    for start in range(0, len(listed), _CHUNK):
+        found.update(
+            session.scalars(
+                select(Incident.id).where(
+                    Incident.id.in_(listed[start : start + _CHUNK]),
+                    Incident.status == IncidentStatus.CLOSED,
+                )
+            )
+        )
+    return found
+
+
+def _sort(
+    session: Session, rows: Sequence[_Row], result: KindResult, *, orphan_ok: Callable[[_Row], bool]
+) -> list[_Row]:
+    """The rows that may go; the others are counted as held or skipped."""
+    held = set(session.scalars(held_incidents()))
+    closed = _closed(session, (r.incident_id for r in rows))
+    removable = []
+    for row in rows:
+        if row.incident_id is None:
+            if orphan_ok(row):
+                removable.append(row)
+            else:
+                result.skipped += 1
+        elif row.incident_id in held:
+            result.held += 1
+        elif row.incident_id not in closed:
+            result.skipped += 1
+        else:
+            removable.append(row)
+    return removable
+
+
+def _delete(session: Session, ctx: PruneContext, model: Any, ids: list[uuid.UUID]) -> None:
+    name = model.__tablename__
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        session.execute(delete(model).where(model.id.in_(chunk)))
+        session.execute(
+            delete(RowClock).where(RowClock.table_name == name, RowClock.row_id.in_(chunk))
+        )
+        if ctx.central:
+            from dispatch_desk.sync.central_schema import sync_change
+
+            session.execute(
+                delete(sync_change).where(
+                    sync_change.c.table_name == name, sync_change.c.row_id.in_(chunk)
+                )
+            )
+
+
+def _media_path(ctx: PruneContext, file_name: str) -> Path | None:
+    if ctx.media_dir is None or not file_name:
+        return None
+    root = ctx.media_dir.resolve()
+    path = (root / file_name).resolve()
+    if not path.is_relative_to(root) or path == root:
+        return None
+    return path
+
+
+def _take(
+    session: Session,
+    ctx: PruneContext,
+    result: KindResult,
+    model: Any,
+    rows: Sequence[_Row],
+    *,
+    orphan_ok: Callable[[_Row], bool] = lambda _row: False,
+) -> None:
+    removable = _sort(session, rows, result, orphan_ok=orphan_ok)
+    for row in removable:
+        if row.file_name and row.workstation == ctx.workstation and ctx.media_dir is not None:
+            path = _media_path(ctx, row.file_name)
+            if path is None:
+                result.problems.append(
+                    f"{row.file_name}: outside the media folder, left alone (row {row.id})"
+                )
+            elif ctx.dry_run:
+                if path.is_file():
+                    result.bytes_freed += path.stat().st_size
+            else:
+                result.files.append(row.file_name)
+    result.removed += len(removable)
+    if not ctx.dry_run and removable:
+        _delete(session, ctx, model, [r.id for r in removable])
+
+
+def _media_rows(session: Session, cutoff: datetime, kinds: Sequence[MediaKind]) -> list[_Row]:
+    query = select(
+        CitizenMedia.id,
+        CitizenMedia.incident_id,
+        CitizenMedia.file_name,
+        CitizenMedia.size_bytes,
+        CitizenMedia.workstation,
+    ).where(CitizenMedia.at < cutoff, CitizenMedia.kind.in_(list(kinds)))
+    return [_Row(*r) for r in session.execute(query)]
+
+
+def prune_recordings(session: Session, ctx: PruneContext, result: KindResult) -> None:
+    rows = _media_rows(session, ctx.cutoff, [MediaKind.RECORDING])
+    _take(session, ctx, result, CitizenMedia, rows)
+
+
+def prune_media(session: Session, ctx: PruneContext, result: KindResult) -> None:
+    kinds = [MediaKind.PHOTO, MediaKind.VIDEO, MediaKind.STILL, MediaKind.EVENTS]
+    _take(session, ctx, result, CitizenMedia, _media_rows(session, ctx.cutoff, kinds))
+    query = select(
+        CameraStill.id,
+        CameraStill.incident_id,
+        CameraStill.file_name,
+        CameraStill.size_bytes,
+        CameraStill.workstation,
+    ).where(CameraStill.at < ctx.cutoff)
+    _take(session, ctx, result, CameraStill, [_Row(*r) for r in session.execute(query)])
+
+
+def prune_chat(session: Session, ctx: PruneContext, result: KindResult) -> None:
+    chat = session.execute(
+        select(CitizenMessage.id, CitizenMessage.incident_id).where(CitizenMessage.at < ctx.cutoff)
+    )
+    _take(session, ctx, result, CitizenMessage, [_Row(i, inc) for i, inc in chat])
+    texts = [
+        _Row(i, inc, conversation_id=conv)
+        for i, inc, conv in session.execute(
+            select(SmsMessage.id, SmsMessage.incident_id, SmsMessage.conversation_id).where(
+                SmsMessage.created_at < ctx.cutoff
+            )
+        )
+    ]
+    # A text of no incident goes by age unless its text-to-911 conversation is still open.
+    open_conversations = set(
+        session.scalars(select(SmsConversation.id).where(SmsConversation.state != "closed"))
+    )
+    _take(
+        session,
+        ctx,
+        result,
+        SmsMessage,
+        texts,
+        orphan_ok=lambda row: row.conversation_id not in open_conversations,
+    )
+
+
+def prune_locations(session: Session, ctx: PruneContext, result: KindResult) -> None:
+    rows = session.execute(
+        select(Location.id, Location.incident_id).where(Location.recorded_at < ctx.cutoff)
+    )
+    _take(session, ctx, result, Location, [_Row(i, inc) for i, inc in rows])
+
+
+def prune_camera_viewings(session: Session, ctx: PruneContext, result: KindResult) -> None:
+    # A viewing for no incident (a stated purpose) goes by age alone.
+    rows = session.execute(
+        select(CameraViewing.id, CameraViewing.incident_id).where(
+            CameraViewing.started_at < ctx.cutoff
+        )
+    )
+    _take(
+        session,
+        ctx,
+        result,
+        CameraViewing,
+        [_Row(i, inc) for i, inc in rows],
+        orphan_ok=lambda _row: True,
+    )
+
+
+register_pruner("recordings", prune_recordings)
+register_pruner("media", prune_media)
+register_pruner("chat", prune_chat)
+register_pruner("locations", prune_locations)
+register_pruner("camera_viewings", prune_camera_viewings)
+# "audit" is pruned by the audit trail's own function, registered where it is defined.
+
+
+# -- one run
+
+
+def prune_kind(
+    session: Session, kind: str, days: int, now: datetime, ctx_args: dict[str, Any]
+) -> KindResult:
+    """One kind in one transaction (run it with ``store.write``)."""
+    result = KindResult(kind, days)
+    ctx = PruneContext(cutoff=now - timedelta(days=days), **ctx_args)
+    PRUNERS[kind](session, ctx, result)
+    return result
+
+
+def check_may_run(session: Session, actor: Actor, now: datetime, dry_run: bool) -> None:
+    audit.require(actor, now, "retention.run", (Role.ADMIN,), dry_run=dry_run)
+
+
+def record_run(session: Session, actor: Actor, report: RetentionReport) -> None:
+    audit.record(session, actor, report.at, "retention.run", **report.as_detail())
+
+
+def remove_files(media_dir: Path, result: KindResult) -> None:
+    """Remove the files of rows already removed (after the commit: a failed transaction must
+    not lose files); an emptied session folder goes too."""
+    root = media_dir.resolve()
+    for name in result.files:
+        path = (root / name).resolve()
+        if not path.is_relative_to(root):
+            continue
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            continue  # already gone: nothing to free
+        except OSError as exc:
+            result.problems.append(f"{name}: not removed: {exc.strerror}")
+            continue
+        result.bytes_freed += size
+        parent = path.parent
+        if parent != root and parent.is_relative_to(root):
+            with contextlib.suppress(OSError):  # not empty
+                parent.rmdir()
+    result.files = []
+
+
+def run_retention(
+    write: Write,
+    actor: Actor,
+    retention: RetentionSettings,
+    now: datetime,
+    *,
+    workstation: str,
+    media_dir: Path | None,
+    dry_run: bool = False,
+    central: bool = False,
+    stop: threading.Event | None = None,
+) -> RetentionReport:
+    """Every kind with a pruner, one transaction each, then the audited report.
+
+    ``write(fn, *args)`` runs ``fn(session, *args)`` in a transaction and returns its result:
+    ``store.write_sync`` (its first item) from a tool, or through ``store.submit_write`` from a
+    worker thread."""
+    write(check_may_run, actor, now, dry_run)
+    report = RetentionReport(now, dry_run, central)
+    ctx_args = {
+        "dry_run": dry_run,
+        "workstation": workstation,
+        "media_dir": media_dir,
+        "central": central,
+    }
+    for kind, days in policies(retention).items():
+        if stop is not None and stop.is_set():  # the desk is closing: the rest waits a day
+            report.not_run.append(kind)
+            continue
+        if kind not in PRUNERS:
+            report.not_run.append(kind)
+            continue
+        result = write(prune_kind, kind, days, now, ctx_args)
+        if media_dir is not None and result.files:
+            remove_files(media_dir, result)
+        report.kinds[kind] = result
+    write(record_run, actor, report)
+    if any(r.problems for r in report.kinds.values()):
+        logger.warning(
+            "retention: %s",
+            "; ".join(p for r in report.kinds.values() for p in r.problems),
+        )
+    return report

@@ -1,0 +1,1 @@
+"""Evidence at the desk: legal holds and evidence exports from the call-taker window."""
