@@ -582,3 +582,30 @@ class CameraStill(Base):
     at: Mapped[datetime]
     sent_to: Mapped[str] = mapped_column(Text, default="")  # call signs it was queued for
     sent_at: Mapped[datetime | None]
+
+
+# -- Supervisor review: bookmarks and notes at a point of an incident's timeline; the indexes
+# the review search filters by (each with the creation time, so a filtered page is read in
+# order from the index, newest first).
+
+
+class ReviewBookmark(Base):
+    """A reviewer's note at one instant of an incident's timeline (optionally in a recording)."""
+
+    __tablename__ = "review_bookmark"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    media_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("citizen_media.id"))
+    at: Mapped[datetime]  # the instant on the timeline the note is about
+    note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    author_name: Mapped[str] = mapped_column(String(128))
+    workstation: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+Index("ix_review_incident_type", Incident.type_code, Incident.created_at)
+Index("ix_review_incident_disposition", Incident.disposition, Incident.created_at)
+Index("ix_review_incident_created_by", Incident.created_by, Incident.created_at)
+Index("ix_review_call_taken_by", Call.taken_by)

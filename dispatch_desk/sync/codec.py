@@ -38,6 +38,7 @@ SYNCED_TABLES: tuple[str, ...] = (
     "camera_viewing",
     "wall_view",
     "camera_still",
+    "review_bookmark",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 
