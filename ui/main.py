@@ -10,6 +10,7 @@ dispatch-desk say --to-file FILE "TEXT"          hear (or save as WAV) how the d
 dispatch-desk gis import FILE... [--layer KIND] [--replace]   load the agency's GeoJSON layers
 dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map matches, scored
 dispatch-desk cameras import FILE   load cameras (CSV or JSON) into the registry
+dispatch-desk qa form import FILE   store an evaluation form (JSON) as its next version
 dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
 """
 
@@ -128,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     geocode.add_argument("text", nargs="*", help="the address as a call-taker would type it")
     geocode.add_argument("--limit", type=int, default=5, help="at most this many matches")
     geocode.add_argument("--reverse", metavar="LAT,LON", help="the nearest address to a point")
+    from dispatch_desk.qa.cli import add_parser as add_qa_parser
+
+    add_qa_parser(sub)
     return parser
 
 
@@ -355,6 +359,10 @@ def main(argv: list[str] | None = None) -> int:
         from dispatch_desk.cameras.cli import run_import as import_cameras
 
         return import_cameras(settings, paths, args.file)
+    if args.command == "qa":
+        from dispatch_desk.qa.cli import run as run_qa
+
+        return run_qa(args, settings, paths)
     if args.command == "say":
         from dispatch_desk.speech.say import run_say
 

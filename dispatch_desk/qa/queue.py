@@ -78,7 +78,7 @@ def call_takers(session: Session, incident_ids: Sequence[uuid.UUID]) -> dict[uui
             at = received or created
             if incident_id not in firsts or at < firsts[incident_id][0]:
                 firsts[incident_id] = (at, taken_by)
-    users = dict(session.execute(select(User.id, User.display_name)).tuples())
+    users = {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
     return {i: users.get(u, "") for i, (_, u) in firsts.items()}
 
 
