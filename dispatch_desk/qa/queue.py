@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,8 +66,11 @@ def _chunks(items: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
         yield items[start : start + _CHUNK]
 
 
-def call_takers(session: Session, incident_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Who took each incident's first call (by the call's time), by display name."""
+def call_takers(
+    session: Session, incident_ids: Sequence[uuid.UUID], created_by: dict[uuid.UUID, Any]
+) -> dict[uuid.UUID, str]:
+    """Who took each incident's first call (by the call's time), by display name; whoever
+    created the incident when no call was taken by anyone (as the evaluation records it)."""
     firsts: dict[uuid.UUID, tuple[datetime, uuid.UUID]] = {}
     for chunk in _chunks(incident_ids):
         rows = session.execute(
@@ -79,7 +83,9 @@ def call_takers(session: Session, incident_ids: Sequence[uuid.UUID]) -> dict[uui
             if incident_id not in firsts or at < firsts[incident_id][0]:
                 firsts[incident_id] = (at, taken_by)
     users = {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
-    return {i: users.get(u, "") for i, (_, u) in firsts.items()}
+    return {
+        i: users.get(firsts[i][1] if i in firsts else created_by.get(i), "") for i in incident_ids
+    }
 
 
 def review_queue(
@@ -105,6 +111,7 @@ def review_queue(
             Incident.type_code,
             Incident.created_at,
             Incident.closed_at,
+            Incident.created_by,
         )
         .where(
             Incident.status == IncidentStatus.CLOSED,
@@ -114,7 +121,8 @@ def review_queue(
         .order_by(Incident.closed_at, Incident.id)
     )
     chosen = []
-    for incident_id, number, type_code, created_at, closed_at in rows:
+    creators: dict[uuid.UUID, Any] = {}
+    for incident_id, number, type_code, created_at, closed_at, creator in rows:
         if incident_id in done:
             continue
         reasons = []
@@ -123,8 +131,9 @@ def review_queue(
         if sampled(incident_id, sample_percent):
             reasons.append(SAMPLED)
         if reasons:
+            creators[incident_id] = creator
             chosen.append((incident_id, number, type_code, created_at, closed_at, reasons))
-    takers = call_takers(session, [c[0] for c in chosen])
+    takers = call_takers(session, [c[0] for c in chosen], creators)
     entries = []
     for incident_id, number, type_code, created_at, closed_at, reasons in chosen:
         kind = catalog.get(type_code) if catalog is not None else None

@@ -5,98 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
-import random
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
 from dispatch_desk.desk import DeskCore
-from dispatch_desk.domain.citizen import InviteKind, SessionState
-from dispatch_desk.qa import access, forms, reports
-from dispatch_desk.qa.evaluations import evaluate
+from dispatch_desk.qa import access, reports
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, PermissionDenied
-from dispatch_desk.storage.models import CitizenSession, SmsConversation
-from tests.helpers.core import FakeClock, actor_for
-from tests.helpers.qa_data import bulk_incidents
-
-ZONE = ZoneInfo("America/New_York")
-MONDAY = datetime(2025, 3, 3, 9, 0, tzinfo=ZONE)  # a Monday, well before the demo's incidents
-MIDNIGHT = MONDAY.replace(hour=0)
-# Week 1: 20 answered calls, 17 within 15 s (15.0 counts as within), 2 at 18 s, 1 at 25 s,
-# and 2 never answered. Week 2: 10 calls, all within 10 s.
-WEEK_1 = [3, 5, 6, 7, 8, 8, 9, 10, 10, 11, 12, 12, 13, 14, 14, 15, 15, 18, 18, 25, None, None]
-WEEK_2 = [2, 3, 4, 4, 5, 6, 7, 8, 9, 10]
-
-
-def _calls(core: DeskCore, start: datetime, waits: list[float | None], prefix: str, taker):
-    queue = list(waits)
-    made, _ = core.store.write_sync(
-        bulk_incidents,
-        len(waits),
-        start=start,
-        span=timedelta(days=4),
-        types=["MEDFALL"],
-        takers=[taker],
-        rng=random.Random(5),
-        answer_s=lambda _r: queue.pop(0),
-        prefix=prefix,
-    )
-    return made
+from tests.helpers.core import FakeClock
+from tests.helpers.qa_data import MIDNIGHT, ZONE, constructed_set
 
 
 @pytest.fixture
-def constructed(core: DeskCore, clock: FakeClock, supervisor: Actor) -> dict[str, object]:
-    calltaker = actor_for(core, "calltaker")
-    dispatcher = actor_for(core, "dispatcher")
-    week1 = _calls(core, MONDAY, WEEK_1, "W1", calltaker.user_id)
-    week2 = _calls(core, MONDAY + timedelta(days=7), WEEK_2, "W2", dispatcher.user_id)
-    core.store.write_sync(forms.ensure_default_form, supervisor, clock())
-    form = core.store.read_sync(forms.get_form, "Call taking")
-    perfect = {q.id: (q.scale_max if q.kind == "scale" else "yes") for q in form.questions}
-    poor = {
-        **perfect,
-        "address": "no",
-        "callback": "no",
-        "protocol": "no",
-    }  # 3 + 2 + 3 of 20 lost: 60 %
-    for incident_id, answers in (
-        (week1.incident_ids[0], perfect),
-        (week1.incident_ids[1], poor),
-        (week2.incident_ids[0], perfect),
-    ):
-        core.store.write_sync(evaluate, supervisor, clock(), incident_id, form.id, answers)
-
-    def sessions(session):
-        at = MONDAY + timedelta(days=1)
-        session.add(
-            SmsConversation(
-                phone_e164="+16175550100",
-                state="closed",
-                started_by="caller",
-                opened_at=at,
-                last_at=at,
-                workstation="w",
-                updated_at=at,
-            )
-        )
-        for n in range(2):
-            session.add(
-                CitizenSession(
-                    incident_id=week1.incident_ids[n],
-                    kind=InviteKind.VIDEO,
-                    state=SessionState.ENDED,
-                    token_hash=f"{n:064d}",
-                    created_at=at,
-                    expires_at=at,
-                    workstation="w",
-                    updated_at=at,
-                )
-            )
-
-    core.store.write_sync(sessions)
-    return {"calltaker": calltaker.display_name, "dispatcher": dispatcher.display_name}
+def constructed(core: DeskCore, clock: FakeClock, supervisor: Actor) -> dict[str, str]:
+    return constructed_set(core, supervisor, clock())
 
 
 def _report(core: DeskCore, actor: Actor, period: str = "week") -> reports.QaReport:
