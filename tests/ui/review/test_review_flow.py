@@ -1,0 +1,128 @@
+"""The review window on a recorded incident made by the desk's own recorder: opened from the
+call-taker window by a supervisor (never offered to a call-taker), found by search, played,
+scrubbed, bookmarked; the map's trail follows the playhead exactly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from dispatch_desk.review import bookmarks
+from dispatch_desk.services import audit
+from dispatch_desk.storage.models import ReviewBookmark
+from tests.helpers.core import FakeClock, actor_for
+from tests.ui.conftest import Make, keys, press, sign_in
+from tests.ui.review.recorded import VIDEO_FROM_S, make_recorded
+from ui.review.video import NO_RECORDING
+from ui.review.window import ReviewWindow
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def _review_action(window) -> QAction | None:  # type: ignore[no-untyped-def]
+    return next((a for a in window.actions() if a.text() == "Review…"), None)
+
+
+def test_a_call_taker_is_not_offered_review(qtbot: QtBot, make_desk: Make) -> None:
+    desk = make_desk(FakeClock())
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    assert _review_action(window) is None
+
+
+def test_review_plays_scrubs_follows_the_trail_and_bookmarks(qtbot: QtBot, make_desk: Make) -> None:
+    clock = FakeClock()
+    desk = make_desk(clock)
+    core = desk.core
+    made = make_recorded(core, clock, actor_for(core, "dispatcher"))
+    window = sign_in(qtbot, desk, "supervisor", "supervisor-demo")
+    action = _review_action(window)
+    assert action is not None and action.shortcut().toString() == "Ctrl+Shift+R"
+    press(qtbot, Qt.Key.Key_R, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: QApplication.activeWindow().__class__ is ReviewWindow)
+    review: ReviewWindow = QApplication.activeWindow()  # type: ignore[assignment]
+
+    # -- found by the caller's number, opened with Enter
+    qtbot.waitUntil(lambda: made.incident_id in review.search.row_ids(), timeout=10000)
+    review.search.caller.setFocus()
+    keys(qtbot, "555-0101")
+    with qtbot.waitSignal(review.search.searched, timeout=10000) as searched:
+        press(qtbot, Qt.Key.Key_Return)
+    assert [r.id for r in searched.args[0].rows] == [made.incident_id]
+    review.search.table.setFocus()
+    with qtbot.waitSignal(review.session.loaded, timeout=10000):
+        press(qtbot, Qt.Key.Key_Return)
+    session = review.session
+    line = session.timeline
+    assert line is not None and len(line.spans) == 1
+    assert QApplication.focusWidget() is session.timeline_view
+
+    # -- it opens at the recording: its first picture, paused; the look is audited
+    qtbot.waitUntil(lambda: session.video.painted_frames >= 1, timeout=10000)
+    views = core.store.read_sync(audit.list_events, action="recording.view")
+    assert [(v.username, v.entity_id, v.outcome) for v in views] == [
+        ("supervisor", str(made.media.id), "ok")
+    ]
+    assert views[0].detail["incident"] == str(made.incident_id)
+
+    # -- Space plays: frames appear, the playhead follows the video
+    start = session.playhead
+    painted = session.video.painted_frames
+    press(qtbot, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: session.video.painted_frames >= painted + 25, timeout=10000)
+    press(qtbot, Qt.Key.Key_Space)
+    assert not session.playing
+    assert session.playhead is not None and start is not None
+    assert session.playhead - start >= timedelta(seconds=0.5)
+
+    # -- Home, then Ctrl+Right mark by mark to the second chat line
+    press(qtbot, Qt.Key.Key_Home)
+    assert session.playhead == line.start
+    target = made.chat_at[1]
+    for _ in range(len(line.marks)):
+        if session.playhead == target:
+            break
+        press(qtbot, Qt.Key.Key_Right, CTRL)
+    assert session.playhead == target
+    drawn = [p.at for p in session.map.caller(made.incident_id).fixes]
+    expected = [f.at for f in made.fixes if f.at <= target]
+    assert drawn == expected and len(drawn) < len(made.fixes)
+    assert all(f.at > target for f in made.fixes[len(drawn) :])  # the next fix is not drawn
+    current = session.events.currentItem()
+    assert current is not None and "line 2" in current.text()
+    # In the recording: the video is there, sought to the same instant.
+    offset = (target - (made.t0 + timedelta(seconds=VIDEO_FROM_S))).total_seconds()
+    qtbot.waitUntil(lambda: abs((session.video.position_s() or -99) - offset) < 0.5, timeout=10000)
+
+    # -- the third chat line is after the recording: no video, but the map still moves
+    press(qtbot, Qt.Key.Key_Right, CTRL)
+    while session.playhead < made.chat_at[2]:
+        press(qtbot, Qt.Key.Key_Right, CTRL)
+    assert session.video.message == NO_RECORDING and session.video.path is None
+    assert len(session.map.caller(made.incident_id).fixes) > len(drawn)
+
+    # -- Left goes back five seconds; B asks for a note, Enter keeps it
+    press(qtbot, Qt.Key.Key_Left)
+    assert session.playhead == made.chat_at[2] - timedelta(seconds=5)
+    marked = session.playhead
+    press(qtbot, Qt.Key.Key_B)
+    assert QApplication.focusWidget() is session.bookmark_bar.note
+    keys(qtbot, "caller unsure of the street")
+    with qtbot.waitSignal(session.bookmarked, timeout=10000):
+        press(qtbot, Qt.Key.Key_Return)
+    rows = core.store.read_sync(
+        lambda s: s.scalars(select(ReviewBookmark)).all()  # type: ignore[no-any-return]
+    )
+    assert [(r.at, r.note, r.author_name) for r in rows] == [
+        (marked, "caller unsure of the street", review.actor.display_name)
+    ]
+    listed = core.store.read_sync(bookmarks.list_for, made.incident_id)
+    assert len(listed) == 1
+    assert any(m.track == "bookmark" for m in session.timeline.marks)  # type: ignore[union-attr]
+    assert QApplication.focusWidget() is session.timeline_view
+    review.close()
