@@ -104,38 +104,42 @@ def review_queue(
     audit.require(actor, now, "qa.read", QA_ROLES)
     acute = {code.upper() for code in high_acuity}
     done = set(session.scalars(select(QaEvaluation.incident_id).distinct()))
-    rows = session.execute(
-        select(
-            Incident.id,
-            Incident.number,
-            Incident.type_code,
-            Incident.created_at,
-            Incident.closed_at,
-            Incident.created_by,
-        )
-        .where(
-            Incident.status == IncidentStatus.CLOSED,
-            Incident.closed_at >= since,
-            Incident.closed_at < until,
-        )
-        .order_by(Incident.closed_at, Incident.id)
+    in_range = (
+        Incident.status == IncidentStatus.CLOSED,
+        Incident.closed_at >= since,
+        Incident.closed_at < until,
     )
-    chosen = []
-    creators: dict[uuid.UUID, Any] = {}
-    for incident_id, number, type_code, created_at, closed_at, creator in rows:
+    # First pass: only what the choice needs (id, type), over every incident in the range.
+    reasons: dict[uuid.UUID, tuple[str, ...]] = {}
+    for incident_id, type_code in session.execute(
+        select(Incident.id, Incident.type_code).where(*in_range)
+    ):
         if incident_id in done:
             continue
-        reasons = []
-        if type_code.upper() in acute:
-            reasons.append(HIGH_ACUITY)
+        why = (HIGH_ACUITY,) if type_code.upper() in acute else ()
         if sampled(incident_id, sample_percent):
-            reasons.append(SAMPLED)
-        if reasons:
-            creators[incident_id] = creator
-            chosen.append((incident_id, number, type_code, created_at, closed_at, reasons))
-    takers = call_takers(session, [c[0] for c in chosen], creators)
+            why += (SAMPLED,)
+        if why:
+            reasons[incident_id] = why
+    # Second pass: the details of the chosen few.
+    chosen: list[tuple[Any, ...]] = []
+    for chunk in _chunks(list(reasons)):
+        chosen.extend(
+            session.execute(
+                select(
+                    Incident.id,
+                    Incident.number,
+                    Incident.type_code,
+                    Incident.created_at,
+                    Incident.closed_at,
+                    Incident.created_by,
+                ).where(Incident.id.in_(chunk))
+            )
+        )
+    chosen.sort(key=lambda row: (row[4], row[0]))  # oldest closing first
+    takers = call_takers(session, [row[0] for row in chosen], {row[0]: row[5] for row in chosen})
     entries = []
-    for incident_id, number, type_code, created_at, closed_at, reasons in chosen:
+    for incident_id, number, type_code, created_at, closed_at, _creator in chosen:
         kind = catalog.get(type_code) if catalog is not None else None
         entries.append(
             QueueEntry(
@@ -146,7 +150,7 @@ def review_queue(
                 created_at,
                 closed_at,
                 takers.get(incident_id, ""),
-                tuple(reasons),
+                reasons[incident_id],
             )
         )
     return entries

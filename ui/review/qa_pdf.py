@@ -6,6 +6,8 @@ to disk off it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF
 from PySide6.QtGui import QColor, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter
 
@@ -19,6 +21,7 @@ from ui.review.qa_plots import (
     draw_sessions,
 )
 
+PAD = 28  # px at RESOLUTION: about 7 mm of dark border around everything
 RESOLUTION = 96  # points as on screen, so fonts and line widths match the widgets
 TABLE_COLUMNS = (
     "Period",
@@ -47,28 +50,33 @@ def report_pdf(report: QaReport, title: str) -> bytes:
         QPageLayout(
             QPageSize(QPageSize.PageSizeId.A4),
             QPageLayout.Orientation.Landscape,
-            QMarginsF(10, 10, 10, 10),
+            QMarginsF(0, 0, 0, 0),
             QPageLayout.Unit.Millimeter,
         )
     )
     p = QPainter(writer)
     try:
-        page = QRectF(writer.pageLayout().paintRectPixels(RESOLUTION)).translated(
-            -writer.pageLayout().paintRectPixels(RESOLUTION).topLeft()
-        )
+        sheet = QRectF(writer.pageLayout().fullRectPixels(RESOLUTION))
+        sheet.moveTo(0, 0)
+        page = sheet.adjusted(PAD, PAD, -PAD, -PAD)  # the whole sheet is dark; text inside
         font = p.font()
         font.setPointSizeF(8.5)
         p.setFont(font)
         line = QFontMetricsF(p.font()).height()
-        since, until = report.since.date().isoformat(), report.until.date().isoformat()
-        heading = f"{title} · {since} to {until} (end exclusive) · by {report.period}"
+        since = report.since.date().isoformat()
+        last = (report.until - timedelta(days=1)).date().isoformat()
+        heading = f"{title} · {since} to {last} · by {report.period}"
+        metrics = QFontMetricsF(p.font())
 
         def header(number: int) -> QRectF:
-            p.fillRect(page, QColor(BACKGROUND))
+            p.fillRect(sheet, QColor(BACKGROUND))
             p.setPen(QColor(TEXT))
             p.drawText(QPointF(page.left(), page.top() + line), heading)
             p.setPen(QColor(MUTED))
-            p.drawText(QPointF(page.right() - 60, page.top() + line), f"page {number} of 2")
+            pages = f"page {number} of 2"
+            p.drawText(
+                QPointF(page.right() - metrics.horizontalAdvance(pages), page.top() + line), pages
+            )
             return page.adjusted(0, line * 1.8, 0, 0)
 
         body = header(1)

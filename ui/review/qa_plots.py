@@ -106,7 +106,9 @@ def _x_labels(p: QPainter, plot: QRectF, labels: Sequence[str]) -> None:
     for i, text in enumerate(labels):
         if i % every:
             continue
-        x = plot.left() + width * (i + 0.5) - metrics.horizontalAdvance(text) / 2
+        advance = metrics.horizontalAdvance(text)
+        x = plot.left() + width * (i + 0.5) - advance / 2
+        x = max(plot.left() - 4, min(x, plot.right() + 8 - advance))  # never past the box
         p.drawText(QPointF(x, plot.bottom() + metrics.ascent() + 4), text)
 
 
@@ -148,21 +150,25 @@ def draw_answer_times(p: QPainter, rect: QRectF, report: QaReport) -> None:
     p.setPen(QColor(MUTED))
     for second in range(0, bins, 5):
         text = f"{second}" if second < HISTOGRAM_MAX_S else f"{second}+"
-        x = plot.left() + width * second
+        x = plot.left() + width * second - metrics.horizontalAdvance(text) / 2  # on its tick
         p.drawText(QPointF(x, plot.bottom() + metrics.ascent() + 4), text)
-    for (limit, goal), colour, pct, met in (
+    lines = (
         (NENA_15, LINE_15, total.pct_15, total.met_15),
         (NENA_20, LINE_20, total.pct_20, total.met_20),
-    ):
-        x = plot.left() + width * (limit + 1)  # the bin of `limit` s is within the limit
-        pen = QPen(QColor(colour), 2, Qt.PenStyle.DashLine)
-        p.setPen(pen)
+    )
+    # the axis is continuous: bin s holds [s, s + 1) seconds, so the 15 s mark is at x(15)
+    for (limit, _goal), colour, _pct, _met in lines:
+        x = plot.left() + width * limit
+        p.setPen(QPen(QColor(colour), 2, Qt.PenStyle.DashLine))
         p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+    text_x = plot.left() + width * NENA_20[0] + 8  # the words right of both lines
+    for n, ((limit, goal), colour, pct, met) in enumerate(lines, 1):
         verdict = "met" if met else "NOT met"
-        text = f"≤{limit:.0f} s: {pct:.1f} % (goal {goal:.0f} %) {verdict}"
         p.setPen(QColor(colour))
-        y = plot.top() + metrics.height() * (1 if limit == NENA_15[0] else 2)
-        p.drawText(QPointF(x + 6, y), text)
+        p.drawText(
+            QPointF(text_x, plot.top() + metrics.height() * n),
+            f"≤{limit:.0f} s: {pct:.1f} % (goal {goal:.0f} %) {verdict}",
+        )
     p.setPen(QColor(MUTED))
     summary = f"{total.answered} answered · {total.unanswered} never answered"
     p.drawText(QPointF(plot.right() - metrics.horizontalAdvance(summary), plot.top() - 4), summary)
