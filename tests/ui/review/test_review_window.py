@@ -75,7 +75,9 @@ def _record_a_session(qtbot: QtBot, desk, browser: Chromium) -> tuple:  # type: 
     with qtbot.waitSignal(desk.live.window_opened, timeout=10000) as opened:
         qtbot.mouseClick(desk.live.dialog.send_button, Qt.MouseButton.LeftButton)
     session = opened.args[0]
-    url = re.search(r"(http://\S+/s/[A-Za-z0-9_-]+)", core.sms.sent[-1].body).group(1)  # type: ignore[union-attr]
+    # The link's text (a status text to the caller may go out around it: look for the link).
+    links = [re.search(r"(http://\S+/s/[A-Za-z0-9_-]+)", m.body) for m in core.sms.sent]
+    url = next(found.group(1) for found in reversed(links) if found is not None)
     page = run(qtbot, browser.new_page(url, geolocation=FIRST), 20000)
     run(qtbot, page.wait_for("document.body.dataset.screen === 'consent'"))
     run(qtbot, page.click("#agree"))
