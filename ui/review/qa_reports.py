@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -123,9 +122,6 @@ class QaReportsView(QWidget):
         column.addWidget(self.summary)
         column.addWidget(self.note)
         column.addWidget(split, 1)
-        shortcut = QShortcut(QKeySequence("Ctrl+E"), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(lambda: self.choose_export("csv"))
 
     # -- reading
 
