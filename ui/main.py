@@ -11,6 +11,7 @@ dispatch-desk gis import FILE... [--layer KIND] [--replace]   load the agency's 
 dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map matches, scored
 dispatch-desk cameras import FILE   load cameras (CSV or JSON) into the registry
 dispatch-desk qa form import FILE   store an evaluation form (JSON) as its next version
+dispatch-desk --user NAME --password-stdin qa report --from DAY --to DAY FILE.csv   QA report
 dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
 """
 

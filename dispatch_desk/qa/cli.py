@@ -2,7 +2,8 @@
 
     dispatch-desk qa form import FILE        store FILE as the next version of its form
     dispatch-desk qa form export [--name N] [--version V] [FILE]   (stdout without FILE)
-    dispatch-desk --user NAME --password-stdin qa report --from DAY --to DAY [--period P] CSV
+    dispatch-desk --user NAME --password-stdin qa report --from DAY --to DAY [--period P]
+        [--by-call-taker] CSV
 
 Forms are administration: done as the operating-system user (an administrator). The report
 reads QA data, so a desk user signs in (a supervisor or an administrator); the export is
@@ -47,6 +48,11 @@ def add_parser(sub: Any) -> None:
     report.add_argument("--from", dest="since", required=True, metavar="YYYY-MM-DD")
     report.add_argument("--to", dest="until", required=True, metavar="YYYY-MM-DD")
     report.add_argument("--period", choices=periods.PERIODS, default="week")
+    report.add_argument(
+        "--by-call-taker",
+        action="store_true",
+        help="each call-taker's QA scores per period instead of the centre's figures",
+    )
 
 
 def _fail(what: str) -> int:
@@ -166,12 +172,14 @@ def _report(
             report = access.read_sync(
                 core.store, reports.build_report, actor, now, since, until, args.period, zone
             )
-            core.store.write_sync(reports.record_export, actor, now, report, str(args.file), "csv")
+            kind = "csv-by-call-taker" if args.by_call_taker else "csv"
+            core.store.write_sync(reports.record_export, actor, now, report, str(args.file), kind)
         except (accounts.LoginFailed, PermissionDenied, StoreUnavailable) as exc:
             message = exc.user_message if isinstance(exc, StoreUnavailable) else str(exc)
             return _fail(f"report: {message}")
         try:
-            args.file.write_text(reports.to_csv(report), encoding="utf-8")
+            text = reports.scores_csv(report) if args.by_call_taker else reports.to_csv(report)
+            args.file.write_text(text, encoding="utf-8")
         except OSError as exc:
             return _fail(f"report: {args.file}: cannot be written: {exc.strerror or exc}")
     finally:

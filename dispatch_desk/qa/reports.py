@@ -33,6 +33,8 @@ from dispatch_desk.storage.models import (
 NENA_15 = (15.0, 90.0)  # seconds, per cent of calls
 NENA_20 = (20.0, 95.0)
 HISTOGRAM_MAX_S = 60  # one bin per second, 0..59, and one for 60 s and over
+# A name a spreadsheet would run as a formula (OWASP CSV injection): written with a quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,38 @@ def to_csv(report: QaReport) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(report))
+    return buffer.getvalue()
+
+
+SCORE_COLUMNS = (
+    "call_taker",
+    "period",
+    "period_start",
+    "evaluations",
+    "mean_score_pct",
+    "pass_rate_pct",
+)
+
+
+def scores_csv(report: QaReport) -> str:
+    """Each call-taker's evaluations per period (periods with none are left out)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(SCORE_COLUMNS)
+    for name, tallies in report.by_taker.items():
+        safe = "'" + name if name.startswith(_FORMULA_START) else name
+        for row, tally in zip(report.rows, tallies, strict=True):
+            if tally.count:
+                writer.writerow(
+                    [
+                        safe,
+                        row.label,
+                        row.start.isoformat(),
+                        str(tally.count),
+                        _cell(tally.mean),
+                        _cell(tally.pass_rate),
+                    ]
+                )
     return buffer.getvalue()
 
 

@@ -103,6 +103,20 @@ def test_report_signs_in_a_supervisor_and_refuses_a_call_taker(
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert [r["period"] for r in rows] == ["2025-W10", "2025-W11", "total"]
     assert rows[-1]["answered_within_15s_pct"] == "90.00"
+    by_taker = tmp_path / "by-taker.csv"
+    result = run(
+        home,
+        "--user",
+        "supervisor",
+        "--password-stdin",
+        *period,
+        "--by-call-taker",
+        str(by_taker),
+        stdin=supervisor + "\n",
+    )
+    assert result.returncode == 0, result.stderr
+    scores = list(csv.DictReader(by_taker.open(encoding="utf-8")))
+    assert [r["evaluations"] for r in scores] == ["2", "1"]
     other = tmp_path / "no.csv"
     result = run(
         home, "--user", "calltaker", "--password-stdin", *period, str(other), stdin=calltaker + "\n"
@@ -116,4 +130,10 @@ def test_report_signs_in_a_supervisor_and_refuses_a_call_taker(
     finally:
         again.close()
     qa = [(e.action, e.username, e.outcome) for e in events if e.action in ("qa.export", "qa.read")]
-    assert qa == [("qa.export", "supervisor", "ok"), ("qa.read", "calltaker", "denied")]
+    assert qa == [
+        ("qa.export", "supervisor", "ok"),
+        ("qa.export", "supervisor", "ok"),
+        ("qa.read", "calltaker", "denied"),
+    ]
+    formats = [e.detail["format"] for e in events if e.action == "qa.export"]
+    assert formats == ["csv", "csv-by-call-taker"]

@@ -87,6 +87,17 @@ def test_csv_reads_back(core: DeskCore, supervisor: Actor, constructed: dict) ->
     assert rows[2]["nena_15s_90pct_met"] == "yes" and rows[2]["calls_answered"] == "30"
 
 
+def test_scores_by_call_taker_csv(core: DeskCore, supervisor: Actor, constructed: dict) -> None:
+    rows = list(csv.DictReader(io.StringIO(reports.scores_csv(_report(core, supervisor)))))
+    assert [
+        (r["call_taker"], r["period"], r["evaluations"], r["mean_score_pct"]) for r in rows
+    ] == [
+        (constructed["calltaker"], "2025-W10", "2", "80.00"),
+        (constructed["dispatcher"], "2025-W11", "1", "100.00"),
+    ]
+    assert rows[0]["pass_rate_pct"] == "50.00"
+
+
 def test_report_refused_to_a_call_taker(core: DeskCore, calltaker: Actor) -> None:
     with pytest.raises(PermissionDenied):
         _report(core, calltaker)
