@@ -306,6 +306,13 @@ class QaPanel(QWidget):
         if target is not None:
             target.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """Focus given to the panel (the review window's shortcut) goes to the first question
+        still open, so the keys answer at once."""
+        super().focusInEvent(event)
+        if self.rows:
+            self.focus_first()
+
     def _move(self, row: QuestionRow, step: int) -> None:
         i = self.rows.index(row) + step
         if 0 <= i < len(self.rows):

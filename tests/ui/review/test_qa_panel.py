@@ -52,8 +52,8 @@ def test_score_by_keyboard_and_read_back(qtbot: QtBot, core: DeskCore) -> None:
     assert "taken by" in panel.header.text()
     assert panel.form is not None and panel.form.name == "Call taking"
     panel.activateWindow()
-    panel.focus_first()
-    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QuestionRow))
+    panel.setFocus()  # as the review window's "QA panel" shortcut does
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.rows[0])
     # answer, address, callback, complaint, protocol, safety, pai, entry, professional, closing
     for key in "yynyayay3y":
         keys(qtbot, key)
