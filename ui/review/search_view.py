@@ -111,7 +111,7 @@ class SearchView(QWidget):
         self.note.setWordWrap(True)
         self.note.hide()
         self.model = ResultsModel(self.zone)
-        self.table = ListTable(self.model, (110, 118, 80, 240, 120, 110, 130), 3, 20)
+        self.table = ListTable(self.model, (104, 132, 80, 220, 120, 112, 130, 40), 3, 20)
         self.table.setObjectName("reviewResults")
         self.table.row_chosen.connect(lambda row: self.incident_chosen.emit(row.id))
         self.count = QLabel("", objectName="reviewCount")

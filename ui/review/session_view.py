@@ -114,6 +114,8 @@ class SessionView(QWidget):
         self._opening: uuid.UUID | None = None
         self._seek_after_open = 0.0
         self._last_tick = 0.0
+        self._clock_pos: float | None = None  # VLC's last clock reading while playing
+        self._clock_at = 0.0  # when it was read (time.perf_counter())
         self._seq = 0
 
         self.title = QLabel("No incident open", objectName="incidentHeader")
@@ -126,6 +128,9 @@ class SessionView(QWidget):
         self.map.setObjectName("reviewMap")
         self.events = QListWidget(objectName="reviewEvents")
         self.events.setWordWrap(True)
+        self.events.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.events.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.events.setMinimumWidth(220)
         self.events.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.timeline_view = TimelineView(zone)
         self.timeline_view.scrubbed.connect(self.seek)
@@ -143,10 +148,8 @@ class SessionView(QWidget):
         upper.addWidget(self.video)
         upper.addWidget(self.map)
         upper.addWidget(self.events)
-        upper.setStretchFactor(0, 5)
-        upper.setStretchFactor(1, 4)
-        upper.setStretchFactor(2, 3)
         upper.setChildrenCollapsible(False)
+        upper.setSizes([500, 380, 320])
         column = QVBoxLayout(self)
         column.setContentsMargins(6, 6, 6, 6)
         column.setSpacing(4)
@@ -337,10 +340,16 @@ class SessionView(QWidget):
         self._timer.start()
 
     def stop(self) -> None:
+        was_playing = self.playing
         self.playing = False
         self.play_button.setText("Play  Space")
         self._timer.stop()
         self.video.pause()
+        self._clock_pos = None
+        position = self.video.position_s() if self.span is not None else None
+        if was_playing and position is not None and self.span is not None:
+            # Paused: the playhead is where the picture stopped.
+            self._advance(max(self.span.start + timedelta(seconds=position), self.span.start))
 
     def _tick(self) -> None:
         line, at = self.timeline, self.playhead
@@ -350,8 +359,12 @@ class SessionView(QWidget):
         elapsed, self._last_tick = now - self._last_tick, now
         position = self.video.position_s() if self.span is not None else None
         if position is not None and self.video.playing and not self.video.at_end:
+            # VLC's clock steps every few hundred ms: between steps, run on from the last one.
+            if position != self._clock_pos:
+                self._clock_pos, self._clock_at = position, now
+            position += min(1.0, now - self._clock_at)
             target = self.span.start + timedelta(seconds=position)  # type: ignore[union-attr]
-            target = max(target, at)  # never backwards: VLC's clock steps coarsely
+            target = max(target, at)  # never backwards
         else:
             target = at + timedelta(seconds=elapsed)
         if target >= line.end:

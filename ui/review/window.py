@@ -50,9 +50,8 @@ class ReviewWindow(QMainWindow):
         sessions = QSplitter(Qt.Orientation.Vertical, objectName="reviewSessions")
         sessions.addWidget(self.search)
         sessions.addWidget(self.session)
-        sessions.setStretchFactor(0, 1)
-        sessions.setStretchFactor(1, 3)
         sessions.setChildrenCollapsible(False)
+        sessions.setSizes([230, 670])
         self.tabs = QTabWidget(objectName="reviewTabs")
         self.tabs.addTab(sessions, "&Sessions")
         self.tabs.addTab(self.qa_queue, "&QA queue")
@@ -123,7 +122,7 @@ class ReviewWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session.stop()
-        self.session.video.close_file()
+        self.session.video.shutdown()
         self.session.tasks.cancel_all()
         self.search.tasks.cancel_all()
         self.closed.emit(self)

@@ -41,17 +41,24 @@ def write_video(path, seconds: float, fps: int = 25) -> float:  # type: ignore[n
     width, height = 320, 240
     for index in range(int(seconds * fps) + 1):
         frame = av.VideoFrame(width, height, "yuv420p")
-        shade = (index * 3) % 200 + 20
         for number, plane in enumerate(frame.planes):
-            value = shade if number == 0 else 128
-            plane.update(bytes([value]) * (plane.line_size * plane.height))
+            if number == 0:  # bright stripes moving right, 4 px a frame
+                row = bytes(60 + (x + index * 4) % 64 * 2 for x in range(plane.width))
+            else:
+                row = bytes([128 + 20 * (number * 2 - 3)]) * plane.width
+            plane.update(row.ljust(plane.line_size, b"\0") * plane.height)
         recorder.video(frame, index / fps)
     recording = recorder.finish()
     assert recording is not None
     return recording.duration_s
 
 
-def make_recorded(core: DeskCore, clock: FakeClock, dispatcher: Actor) -> Recorded:
+def make_recorded(
+    core: DeskCore,
+    clock: FakeClock,
+    dispatcher: Actor,
+    origin: tuple[float, float] = (42.3601, -71.0589),
+) -> Recorded:
     t0 = clock()
     incident = create_incident(core, dispatcher)
     service = CitizenService(core.incidents)
@@ -72,8 +79,8 @@ def make_recorded(core: DeskCore, clock: FakeClock, dispatcher: Actor) -> Record
     for step in range(steps):
         fix = Fix(
             incident.id,
-            42.3601 + step * 0.0002,
-            -71.0589 + step * 0.0001,
+            origin[0] + step * 0.0002,
+            origin[1] + step * 0.0001,
             6.0,
             t0 + timedelta(seconds=step * FIX_EVERY_S),
         )

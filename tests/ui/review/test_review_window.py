@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -133,13 +134,16 @@ def test_a_recorded_session_is_reviewed_scrubbed_bookmarked_and_scored(
 
     # -- play: frames of the recording appear, the playhead moves with the video
     qtbot.waitUntil(lambda: session.video.painted_frames >= 1, timeout=15000)
-    painted, start = session.video.painted_frames, session.playhead
+    start, first = session.playhead, QImage(session.video.image)
+    qtbot.waitUntil(lambda: session.video.position_s() is not None, timeout=10000)
+    began = session.video.position_s()
     press(qtbot, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: session.video.painted_frames >= painted + 20, timeout=15000)
+    qtbot.waitUntil(lambda: (session.video.position_s() or 0) >= began + 1.5, timeout=15000)
     press(qtbot, Qt.Key.Key_Space)
     assert not session.playing and session.playhead > start  # type: ignore[operator]
     image = session.video.image
     assert image is not None and image.width() >= 160
+    assert image != first  # the caller's moving picture, not one frame shown again
 
     # -- scrub to the chat message's mark (Home, then mark by mark)
     press(qtbot, Qt.Key.Key_Home)
