@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.domain.citizen import MediaKind
@@ -78,6 +78,18 @@ def check(f: ReviewFilter) -> None:
 
 def search(session: Session, f: ReviewFilter) -> ReviewPage:
     check(f)
+    query = id_query(session, f)
+    if query is None:
+        return ReviewPage([], f.page, False)
+    ids = list(session.scalars(query))
+    has_more = len(ids) > f.page_size
+    ids = ids[: f.page_size]
+    return ReviewPage(rows(session, ids), f.page, has_more)
+
+
+def id_query(session: Session, f: ReviewFilter) -> Select[tuple[uuid.UUID]] | None:
+    """The page's incident ids (one more than a page, to know if there is more); None when
+    the filter can match nothing (an unknown dispatcher)."""
     query = select(Incident.id)
     if f.since is not None:
         query = query.where(Incident.created_at >= f.since)
@@ -92,7 +104,7 @@ def search(session: Session, f: ReviewFilter) -> ReviewPage:
             select(User.id).where(func.lower(User.username) == f.dispatcher.strip().lower())
         )
         if user_id is None:
-            return ReviewPage([], f.page, False)
+            return None
         took = exists().where(Call.incident_id == Incident.id, Call.taken_by == user_id)
         query = query.where(or_(Incident.created_by == user_id, took))
     digits = digits_of(f.caller_number)
@@ -104,15 +116,11 @@ def search(session: Session, f: ReviewFilter) -> ReviewPage:
                 or_(Call.ani_e164.like(pattern), Call.callback_e164.like(pattern)),
             )
         )
-    query = (
+    return (
         query.order_by(Incident.created_at.desc(), Incident.id.desc())
         .offset(f.page * f.page_size)
         .limit(f.page_size + 1)
     )
-    ids = list(session.scalars(query))
-    has_more = len(ids) > f.page_size
-    ids = ids[: f.page_size]
-    return ReviewPage(rows(session, ids), f.page, has_more)
 
 
 def rows(session: Session, ids: list[uuid.UUID]) -> list[ReviewRow]:

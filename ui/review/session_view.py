@@ -14,6 +14,7 @@ missing, is said in the video pane and the status line.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -117,6 +118,9 @@ class SessionView(QWidget):
         self._clock_pos: float | None = None  # VLC's last clock reading while playing
         self._clock_at = 0.0  # when it was read (time.perf_counter())
         self._seq = 0
+        self._event_times: list[datetime] = []
+        self._events_past = 0
+        self._events_current = -2
 
         self.title = QLabel("No incident open", objectName="incidentHeader")
         self.play_button = QPushButton("Play  Space", objectName="reviewPlay")
@@ -212,14 +216,17 @@ class SessionView(QWidget):
     def _fill_events(self) -> None:
         assert self.timeline is not None
         self.events.clear()
-        self._event_times: list[datetime] = []
+        self._event_times = []
         for mark in self.timeline.marks:
             if mark.track not in LIST_TRACKS:
                 continue
             item = QListWidgetItem(f"{mark.at.astimezone(self.zone):%H:%M:%S}  {mark.text}")
             item.setData(Qt.ItemDataRole.UserRole, mark.at)
+            item.setForeground(FUTURE)
             self.events.addItem(item)
             self._event_times.append(mark.at)
+        self._events_past = 0  # lines styled as past: the first this many
+        self._events_current = -2  # the current line (-2: none chosen yet)
 
     def _centre_map(self) -> None:
         if self.timeline is None or not self.timeline.trail:
@@ -304,17 +311,19 @@ class SessionView(QWidget):
         self.map.update()
 
     def _show_events(self, at: datetime) -> None:
-        times = getattr(self, "_event_times", [])
-        current = None
-        for row, when in enumerate(times):
-            item = self.events.item(row)
-            past = when <= at
-            item.setForeground(PAST if past else FUTURE)
-            if past:
-                current = row
-        if current is not None:
-            self.events.setCurrentRow(current)
-            self.events.scrollToItem(self.events.item(current))
+        """Lines up to ``at`` bright, later ones dim, the last one current and in view; only
+        the lines that crossed the playhead are restyled (this runs on every tick)."""
+        past = bisect.bisect_right(self._event_times, at)
+        low, high = sorted((past, self._events_past))
+        for row in range(low, high):
+            self.events.item(row).setForeground(PAST if row < past else FUTURE)
+        self._events_past = past
+        if past == self._events_current + 1:
+            return
+        self._events_current = past - 1
+        if past:
+            self.events.setCurrentRow(past - 1)
+            self.events.scrollToItem(self.events.item(past - 1))
         else:
             self.events.setCurrentRow(-1)
             self.events.scrollToTop()
