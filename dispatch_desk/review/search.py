@@ -4,8 +4,9 @@ disposition; newest first, one page at a time.
 Every filter reads an index that ends in ``created_at`` (see the review section of the models),
 so a page is the first rows of one index range, never a sort of everything that matched. The
 caller number is a partial match (``LIKE '%digits%'`` on the call's ANI and callback), which no
-B-tree can serve: it runs on the incidents the other filters left, newest first, and stops at
-the end of the page.
+B-tree can serve: the calls are scanned once for the matching incidents (a set), then the
+incidents are read newest first as for the other filters. The dispatcher filter is likewise one
+set of the incidents whose calls they took.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.domain.citizen import MediaKind
@@ -105,17 +106,17 @@ def id_query(session: Session, f: ReviewFilter) -> Select[tuple[uuid.UUID]] | No
         )
         if user_id is None:
             return None
-        took = exists().where(Call.incident_id == Incident.id, Call.taken_by == user_id)
-        query = query.where(or_(Incident.created_by == user_id, took))
+        # IN (one set made once), not EXISTS per incident: SQLite answered a correlated
+        # EXISTS from the taken_by index, reading all the user's calls for every incident.
+        took = select(Call.incident_id).where(Call.taken_by == user_id)
+        query = query.where(or_(Incident.created_by == user_id, Incident.id.in_(took)))
     digits = digits_of(f.caller_number)
     if digits:
         pattern = f"%{digits}%"
-        query = query.where(
-            exists().where(
-                Call.incident_id == Incident.id,
-                or_(Call.ani_e164.like(pattern), Call.callback_e164.like(pattern)),
-            )
+        calls = select(Call.incident_id).where(
+            or_(Call.ani_e164.like(pattern), Call.callback_e164.like(pattern))
         )
+        query = query.where(Incident.id.in_(calls))
     return (
         query.order_by(Incident.created_at.desc(), Incident.id.desc())
         .offset(f.page * f.page_size)

@@ -132,4 +132,11 @@ def test_review_plays_scrubs_follows_the_trail_and_bookmarks(qtbot: QtBot, make_
     assert len(listed) == 1
     assert any(m.track == "bookmark" for m in session.timeline.marks)  # type: ignore[union-attr]
     assert QApplication.focusWidget() is session.timeline_view
+
+    # -- an incident chosen in the QA queue opens in Sessions, with the QA panel on it
+    review.tabs.setCurrentIndex(1)
+    with qtbot.waitSignal(session.loaded, timeout=10000):
+        review.qa_queue.incident_chosen.emit(made.incident_id)
+    assert review.tabs.currentIndex() == 0
+    qtbot.waitUntil(lambda: review.qa_panel.incident_id == made.incident_id, timeout=10000)
     review.close()
