@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dispatch_desk.review import bookmarks
 from dispatch_desk.services import audit
-from dispatch_desk.storage.models import ReviewBookmark
+from dispatch_desk.storage.models import CitizenMedia, ReviewBookmark
 from tests.helpers.core import FakeClock, actor_for
 from tests.ui.conftest import Make, keys, press, sign_in
 from tests.ui.review.recorded import VIDEO_FROM_S, make_recorded
@@ -140,3 +140,45 @@ def test_review_plays_scrubs_follows_the_trail_and_bookmarks(qtbot: QtBot, make_
     assert review.tabs.currentIndex() == 0
     qtbot.waitUntil(lambda: review.qa_panel.incident_id == made.incident_id, timeout=10000)
     review.close()
+
+
+def test_a_recording_held_elsewhere_is_named_in_the_pane(qtbot: QtBot, make_desk: Make) -> None:
+    clock = FakeClock()
+    desk = make_desk(clock)
+    core = desk.core
+    made = make_recorded(core, clock, actor_for(core, "dispatcher"))
+
+    def move_away(session) -> None:  # type: ignore[no-untyped-def]
+        session.get(CitizenMedia, made.media.id).workstation = "console-7"
+
+    core.store.write_sync(move_away)
+    sign_in(qtbot, desk, "supervisor", "supervisor-demo")
+    press(qtbot, Qt.Key.Key_R, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: QApplication.activeWindow().__class__ is ReviewWindow)
+    review: ReviewWindow = QApplication.activeWindow()  # type: ignore[assignment]
+    with qtbot.waitSignal(review.session.loaded, timeout=10000):
+        review.open_incident(made.incident_id)
+    video = review.session.video
+    qtbot.waitUntil(lambda: "console-7" in video.message, timeout=10000)
+    assert "held on workstation console-7" in video.message and video.pipeline is None
+    assert "console-7" in review.statusBar().currentMessage()
+    (row,) = core.store.read_sync(audit.list_events, action="recording.view")
+    assert (row.username, row.outcome) == ("supervisor", "elsewhere")
+    review.close()
+
+
+def test_review_hides_when_the_console_locks_and_closes_on_sign_out(
+    qtbot: QtBot, make_desk: Make
+) -> None:
+    desk = make_desk(FakeClock())
+    sign_in(qtbot, desk, "admin", "admin-demo-only")
+    press(qtbot, Qt.Key.Key_R, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: QApplication.activeWindow().__class__ is ReviewWindow)
+    review: ReviewWindow = QApplication.activeWindow()  # type: ignore[assignment]
+    closed: list[object] = []
+    review.closed.connect(closed.append)
+    desk.lock()
+    qtbot.waitUntil(lambda: not review.isVisible())
+    run_task = desk.tasks.spawn(desk.sign_out(), "sign-out")
+    qtbot.waitUntil(run_task.done, timeout=10000)
+    assert closed == [review]
