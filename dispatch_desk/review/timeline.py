@@ -8,8 +8,9 @@ written when the segment is *finished* (``dispatch_desk.live.files.SessionFiles.
 the desk's clock), and its ``duration_s`` is the time from its first to its last frame as they
 reached the desk (``dispatch_desk.media.recorder``: frames are stamped on arrival, gaps stay gaps).
 So the segment ends at ``at`` and starts at ``at - duration_s``, give or take the time between
-its last frame and its row being written (the leg closing, the encoder flushing: well under a
-second; the file does not carry the wall-clock time of its first frame). A session may have
+its last frame and its row being written (the leg closing, the encoder flushing: 0.05-0.07 s
+after the session ended in tests/ui/review/test_review_window.py; the file does not carry the
+wall-clock time of its first frame). A session may have
 several segments (the caller agreed again, the path dropped); each is its own span.
 
 Only supervisors and admins build a timeline (it is the way to the recordings), and each build

@@ -22,7 +22,13 @@ from sqlalchemy import select
 from dispatch_desk.domain.citizen import MediaKind, SessionState
 from dispatch_desk.qa.forms import SCALE
 from dispatch_desk.services import audit
-from dispatch_desk.storage.models import CitizenMedia, CitizenMessage, Location, ReviewBookmark
+from dispatch_desk.storage.models import (
+    CitizenMedia,
+    CitizenMessage,
+    CitizenSession,
+    Location,
+    ReviewBookmark,
+)
 from tests.helpers.chromium import Chromium, chromium_binary
 from tests.helpers.core import actor_for, create_incident
 from tests.helpers.live import run
@@ -127,6 +133,12 @@ def test_a_recorded_session_is_reviewed_scrubbed_bookmarked_and_scored(
         review.open_incident(incident.id)
     line = loaded.args[0]
     assert len(line.spans) >= 1
+    # The last segment ends when its row was written, just after the session ended (the leg
+    # closing, the file finished): its span on the axis is that much late, and no more.
+    (live,) = _rows(core, CitizenSession)
+    late = (line.spans[-1].end - live.ended_at).total_seconds()
+    print(f"recording span end after session end: {late:.3f} s")
+    assert 0.0 <= late < 3.0
     session = review.session
     review.activateWindow()
     session.timeline_view.setFocus()
