@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from dispatch_desk.review import bookmarks
+from dispatch_desk.review.timeline import TRACKS
 from dispatch_desk.services import audit
 from dispatch_desk.storage.models import CitizenMedia, ReviewBookmark
 from tests.helpers.core import FakeClock, actor_for
 from tests.ui.conftest import Make, keys, press, sign_in
 from tests.ui.review.recorded import VIDEO_FROM_S, make_recorded
+from ui.review.timeline_view import AXIS_H, LABEL_W, ROW_H
 from ui.review.video import NO_RECORDING
 from ui.review.window import ReviewWindow
 
@@ -86,6 +88,23 @@ def test_review_plays_scrubs_follows_the_trail_and_bookmarks(qtbot: QtBot, make_
     at_video = line.spans[0].start + timedelta(seconds=played)  # type: ignore[arg-type]
     assert abs((session.playhead - at_video).total_seconds()) < 0.5
     assert session.playhead - start >= timedelta(seconds=1.0)
+
+    # -- a click on the timeline scrubs there; a drag follows the mouse; marks have tooltips
+    view = session.timeline_view
+    chat_y = AXIS_H + TRACKS.index("chat") * ROW_H + ROW_H // 2
+    chat_x = round(view.x_of(made.chat_at[0]))
+    mark = view.mark_at(QPointF(chat_x, chat_y))
+    assert mark is not None and mark.text == "Caller: line 1"
+    pixel_s = view.view_s / (view.width() - LABEL_W - 6)  # seconds a pixel stands for
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(chat_x, chat_y))
+    assert abs((session.playhead - made.chat_at[0]).total_seconds()) <= pixel_s
+    drawn = [p.at for p in session.map.caller(made.incident_id).fixes]
+    assert drawn == [f.at for f in line.trail_until(session.playhead)]
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(chat_x, chat_y))
+    far = round(view.x_of(made.chat_at[2]))
+    qtbot.mouseMove(view, QPoint(far, chat_y))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(far, chat_y))
+    assert abs((session.playhead - made.chat_at[2]).total_seconds()) <= pixel_s
 
     # -- Home, then Ctrl+Right mark by mark to the second chat line
     press(qtbot, Qt.Key.Key_Home)
