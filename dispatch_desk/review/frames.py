@@ -32,9 +32,12 @@ def keyframes(path: Path) -> list[float]:
     times: list[float] = []
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        time_base = stream.time_base
+        if time_base is None:
+            return []
         for packet in container.demux(stream):
             if packet.is_keyframe and packet.pts is not None:
-                times.append(float(packet.pts * stream.time_base))
+                times.append(float(packet.pts * time_base))
     times.sort()
     return times
 
@@ -56,6 +59,8 @@ def still_at(path: Path, seconds: float, box: tuple[int, int]) -> Still | None:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         time_base = stream.time_base
+        if time_base is None:
+            return None
         start = stream.start_time or 0
         target = start + int(max(0.0, seconds) / time_base)
         container.seek(target, stream=stream, backward=True, any_frame=False)

@@ -15,6 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -82,13 +83,13 @@ def search(session: Session, f: ReviewFilter) -> ReviewPage:
     query = id_query(session, f)
     if query is None:
         return ReviewPage([], f.page, False)
-    ids = list(session.scalars(query))
+    ids: list[uuid.UUID] = list(session.scalars(query))
     has_more = len(ids) > f.page_size
     ids = ids[: f.page_size]
     return ReviewPage(rows(session, ids), f.page, has_more)
 
 
-def id_query(session: Session, f: ReviewFilter) -> Select[tuple[uuid.UUID]] | None:
+def id_query(session: Session, f: ReviewFilter) -> Select[Any] | None:
     """The page's incident ids (one more than a page, to know if there is more); None when
     the filter can match nothing (an unknown dispatcher)."""
     query = select(Incident.id)

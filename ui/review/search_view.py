@@ -137,8 +137,8 @@ class SearchView(QWidget):
             form.addWidget(label, 0, index)
             form.addWidget(widget, 1, index)
         form.addWidget(self.search_button, 1, len(fields))
-        for column in range(len(fields)):
-            form.setColumnStretch(column, 1)
+        for index in range(len(fields)):
+            form.setColumnStretch(index, 1)
         pages = QHBoxLayout()
         pages.addWidget(self.count, 1)
         pages.addWidget(self.previous)

@@ -79,7 +79,7 @@ class FilePipeline(Pipeline):
 class _Relay(QObject):
     """Carries events from VLC's threads and the decoding thread to the GUI thread."""
 
-    event = Signal(object, str)
+    happened = Signal(object, str)
     still = Signal(int, object)  # generation, frames.Still | None
     keys = Signal(object, object)  # path, list of key frame times
 
@@ -104,7 +104,7 @@ class RecordingPlayer(QWidget):
         self.painted_frames = 0
         self.last_frame_at = 0.0  # time.perf_counter() of the newest picture shown
         self._relay = _Relay()
-        self._relay.event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        self._relay.happened.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self._relay.still.connect(self._on_still, Qt.ConnectionType.QueuedConnection)
         self._relay.keys.connect(self._on_keys, Qt.ConnectionType.QueuedConnection)
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-still")
@@ -136,7 +136,7 @@ class RecordingPlayer(QWidget):
         self.update()
 
     def _notify(self, pipeline: FilePipeline, event: Event) -> None:  # VLC's threads
-        self._relay.event.emit(pipeline, str(event))
+        self._relay.happened.emit(pipeline, str(event))
 
     def close_file(self, message: str = NO_RECORDING) -> None:
         pipeline, self.pipeline = self.pipeline, None
