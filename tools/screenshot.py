@@ -4,6 +4,8 @@
     xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py --texting docs/texting.png \
         --feedback docs/feedback.png
     xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --wall docs/wall.png
+    xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --qa docs/qa.png
+    xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --review docs/review.png
 
 It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
 part of it, and saves a picture of the window as it is on the (virtual) screen. With --texting:
@@ -146,7 +148,7 @@ async def shoot_wall(target: Path) -> None:
 def main() -> int:
     args = sys.argv[1:]
     extra: dict[str, Path] = {}
-    for flag in ("--texting", "--feedback", "--wall"):
+    for flag in ("--texting", "--feedback", "--wall", "--qa", "--review"):
         if flag in args:
             at = args.index(flag)
             extra[flag] = Path(args[at + 1])
@@ -159,6 +161,14 @@ def main() -> int:
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
             if "--wall" in extra:
                 runner.run(shoot_wall(extra["--wall"]))
+            if "--qa" in extra:
+                from screenshot_qa import shoot_qa  # beside this file
+
+                runner.run(shoot_qa(extra["--qa"]))
+            if "--review" in extra:
+                from screenshot_review import shoot_review  # beside this file
+
+                runner.run(shoot_review(extra["--review"]))
             if "--texting" in extra:
                 runner.run(shoot_texting(extra["--texting"]))
             if "--feedback" in extra:

@@ -14,6 +14,8 @@ dispatch-desk evidence keygen|export|verify   signed evidence packages (see --he
 dispatch-desk retention run [--dry-run] [--central URL]   remove records past their policy
 dispatch-desk eido export NUMBER [-o FILE] --user NAME --password-stdin   an incident as NENA EIDO
 dispatch-desk eido import FILE      create an incident from a NENA EIDO document
+dispatch-desk qa form import FILE   store an evaluation form (JSON) as its next version
+dispatch-desk --user NAME --password-stdin qa report --from DAY --to DAY FILE.csv   QA report
 dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
 """
 
@@ -138,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     from dispatch_desk.eido import cli as eido_cli
 
     eido_cli.add_parser(sub)
+    from dispatch_desk.qa.cli import add_parser as add_qa_parser
+
+    add_qa_parser(sub)
     return parser
 
 
@@ -373,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
         from dispatch_desk.eido import cli as eido_cli
 
         return eido_cli.run(args, settings, paths)
+    if args.command == "qa":
+        from dispatch_desk.qa.cli import run as run_qa
+
+        return run_qa(args, settings, paths)
     if args.command == "say":
         from dispatch_desk.speech.say import run_say
 

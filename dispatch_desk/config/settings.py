@@ -413,6 +413,25 @@ class EvidenceSettings:
 
 
 @dataclass(frozen=True)
+class QaSettings:
+    """Quality assurance: which incidents the review queue holds, and the form it uses."""
+
+    sample_percent: float = _bounded(
+        2.0,
+        low=0.0,
+        high=100.0,
+        doc="Share of closed incidents sampled for review (APCO/NENA 1.107: at least 2).",
+    )
+    high_acuity_types: str = _bounded(
+        "MEDCARD MEDBRTH MEDUNC MEDSTRK MEDOD FIRESTR SHOTS SUICTH DOMV",
+        doc="Incident type codes always reviewed, space- or comma-separated.",
+    )
+    default_form: str = _bounded(
+        "Call taking", doc="The evaluation form offered first (its latest version)."
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     workstation: WorkstationSettings = field(default_factory=WorkstationSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -430,6 +449,7 @@ class Settings:
     cameras: CamerasSettings = field(default_factory=CamerasSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    qa: QaSettings = field(default_factory=QaSettings)
 
     @property
     def demo_mode(self) -> bool:

@@ -14,7 +14,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, MetaData, String, Text, Uuid, event
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from dispatch_desk.domain.citizen import Direction, InviteKind, MediaKind, SessionState
@@ -606,3 +616,75 @@ class LegalHold(Base):
     release_reason: Mapped[str] = mapped_column(Text, default="")
     workstation: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
+
+
+# -- Quality assurance: evaluation forms (versioned), and the evaluations made with them.
+
+
+class QaForm(Base):
+    """One version of an evaluation form: its questions and pass mark as JSON (see
+    dispatch_desk.qa.forms). A new version is a new row; an evaluation names the row it used,
+    so changing a form never changes a past score."""
+
+    __tablename__ = "qa_form"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int]
+    spec: Mapped[str] = mapped_column(Text)  # JSON {"pass_mark": .., "questions": [..]}
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+
+
+class QaEvaluation(Base):
+    """A supervisor's evaluation of how one incident's call was taken, with the form version,
+    the answers (JSON {question id: answer}), the weighted score in per cent and the verdict."""
+
+    __tablename__ = "qa_evaluation"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    call_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("call.id"))
+    evaluated_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id"), index=True
+    )
+    evaluated_name: Mapped[str] = mapped_column(String(128), default="")
+    evaluator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    evaluator_name: Mapped[str] = mapped_column(String(128))
+    form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("qa_form.id"))
+    form_name: Mapped[str] = mapped_column(String(120))
+    form_version: Mapped[int]
+    answers: Mapped[str] = mapped_column(Text)  # JSON {question id: "yes"|"no"|"na"|int}
+    score: Mapped[float]  # per cent, 0-100, N/A left out of the denominator
+    passed: Mapped[bool]
+    comments: Mapped[str] = mapped_column(Text, default="")
+    workstation: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+# -- Supervisor review: bookmarks and notes at a point of an incident's timeline; the indexes
+# the review search filters by (each with the creation time, so a filtered page is read in
+# order from the index, newest first).
+
+
+class ReviewBookmark(Base):
+    """A reviewer's note at one instant of an incident's timeline (optionally in a recording)."""
+
+    __tablename__ = "review_bookmark"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    media_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("citizen_media.id"))
+    at: Mapped[datetime]  # the instant on the timeline the note is about
+    note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    author_name: Mapped[str] = mapped_column(String(128))
+    workstation: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+Index("ix_review_incident_type", Incident.type_code, Incident.created_at)
+Index("ix_review_incident_disposition", Incident.disposition, Incident.created_at)
+Index("ix_review_incident_created_by", Incident.created_by, Incident.created_at)
+Index("ix_review_call_taken_by", Call.taken_by)

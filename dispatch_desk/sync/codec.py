@@ -39,6 +39,9 @@ SYNCED_TABLES: tuple[str, ...] = (
     "wall_view",
     "camera_still",
     "legal_hold",
+    "review_bookmark",
+    "qa_form",
+    "qa_evaluation",
 )
 TABLE_ORDER = {name: i for i, name in enumerate(SYNCED_TABLES)}
 

@@ -55,6 +55,7 @@ from ui.calltaker.units import UnitBoardView, UnitModel
 from ui.errors import EXPECTED, user_message
 from ui.evidence.actions import EvidenceActions
 from ui.feedback.view import SupervisorMenu
+from ui.review.launch import review_entries
 from ui.sync_status import SyncStatusLabel
 from ui.tasks import TaskOwner
 from ui.texting.desk import CallTakerTexting
@@ -225,6 +226,7 @@ class CallTakerWindow(QMainWindow):
                 self.camera_wall_requested.emit,
             ),
             (menu, "Cameras near this incident", "Ctrl+Shift+N", self.request_cameras_near),
+            *review_entries(window_menu, self),
         ]
         for target, text, keys, slot in entries:
             action = QAction(text, self)

@@ -1,0 +1,135 @@
+"""The QA reports view on a constructed set: the plots are drawn, the summary says whether the
+NENA standard is met, and the CSV and PDF exports are written (audited first) and read back."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtPdf import QPdfDocument
+from pytestqt.qtbot import QtBot
+
+from dispatch_desk.desk import DeskCore
+from dispatch_desk.services import audit
+from tests.helpers.core import FakeClock, actor_for, make_core
+from tests.helpers.live import run
+from tests.helpers.qa_data import constructed_set
+from ui.review.qa_plots import BAR
+from ui.review.qa_queue import QaQueueView
+from ui.review.qa_reports import QaReportsView
+
+
+@pytest.fixture
+def core(tmp_path: Path, qloop: asyncio.AbstractEventLoop) -> Iterator[DeskCore]:
+    desk = make_core(tmp_path, clock=FakeClock())
+    yield desk
+    desk.close()
+
+
+def _view(qtbot: QtBot, core: DeskCore) -> QaReportsView:
+    supervisor = actor_for(core, "supervisor")
+    constructed_set(core, supervisor, core.clock())
+    view = QaReportsView(core, supervisor)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        view.since.setDate(QDate(2025, 3, 3))
+        view.until.setDate(QDate(2025, 3, 16))
+    qtbot.waitUntil(lambda: view.report is not None and len(view.report.rows) == 2)
+    return view
+
+
+def test_report_shows_nena_and_exports_csv_and_pdf(
+    qtbot: QtBot, core: DeskCore, tmp_path: Path
+) -> None:
+    view = _view(qtbot, core)
+    assert "30 calls answered: 90.0 % within 15 s, 96.7 % within 20 s — meets" in (
+        view.summary.text()
+    )
+    assert "3 evaluations, mean 86.7 %" in view.summary.text()
+    # the histogram is really painted: bar colour in the plot's pixels
+    image = view.answer_plot.grab().toImage()
+    bar = QColor(BAR).rgb()
+    assert any(
+        image.pixel(x, y) == bar
+        for x in range(0, image.width(), 2)
+        for y in range(0, image.height(), 2)
+    )
+    csv_path = tmp_path / "qa.csv"
+    assert run(qtbot, view.export(csv_path, "csv"))
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    assert [r["period"] for r in rows] == ["2025-W10", "2025-W11", "total"]
+    assert rows[0]["nena_15s_90pct_met"] == "no" and rows[2]["nena_15s_90pct_met"] == "yes"
+    pdf_path = tmp_path / "qa.pdf"
+    assert run(qtbot, view.export(pdf_path, "pdf"))
+    data = pdf_path.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 5000
+    document = QPdfDocument()
+    assert document.load(str(pdf_path)) == QPdfDocument.Error.None_
+    assert document.pageCount() == 2
+    assert "NENA" in document.getAllText(0).text()
+    assert "2025-W11" in document.getAllText(1).text()
+    page: QImage = document.render(0, document.pagePointSize(0).toSize())
+    colours = {
+        page.pixel(x, y) for x in range(0, page.width(), 3) for y in range(0, page.height(), 3)
+    }
+    assert len(colours) > 4  # plots drawn, not a blank page
+    document.close()
+    exports = core.store.read_sync(audit.list_events, action="qa.export")
+    assert [(e.username, e.detail["format"], e.detail["file"]) for e in exports] == [
+        ("supervisor", "csv", "qa.csv"),
+        ("supervisor", "pdf", "qa.pdf"),
+    ]
+
+
+def test_export_refused_to_a_call_taker_writes_nothing(
+    qtbot: QtBot, core: DeskCore, tmp_path: Path
+) -> None:
+    view = _view(qtbot, core)
+    view.actor = actor_for(core, "calltaker")  # a view that somehow reached a call-taker
+    target = tmp_path / "no.csv"
+    assert not run(qtbot, view.export(target, "csv"))
+    assert not target.exists() and "may not" in view.note.text()
+    denied = core.store.read_sync(audit.list_events, action="qa.export")
+    assert [(e.username, e.outcome) for e in denied] == [("calltaker", "denied")]
+
+
+def test_queue_view_lists_and_opens_by_enter(
+    qtbot: QtBot, tmp_path: Path, qloop: asyncio.AbstractEventLoop
+) -> None:
+    # every incident sampled (100 %), so the list is known whatever ids the rows got
+    core = make_core(tmp_path / "all", clock=FakeClock(), qa__sample_percent=100)
+    try:
+        supervisor = actor_for(core, "supervisor")
+        constructed_set(core, supervisor, core.clock())
+        view = QaQueueView(core, supervisor)
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.waitExposed(view)
+        with qtbot.waitSignal(view.loaded, timeout=10000):
+            view.since.setDate(QDate(2025, 3, 1))
+        with qtbot.waitSignal(view.loaded, timeout=10000):
+            view.until.setDate(QDate(2025, 3, 20))
+        entries = view.entries()
+        # 32 incidents of a type that is not high-acuity, 3 of them evaluated already
+        assert len(entries) == 29 and all(e.reasons == ("sampled",) for e in entries)
+        assert "29 to review · 0 high-acuity · sample 100 %" in view.summary.text()
+        assert {e.call_taker for e in entries} == {
+            actor_for(core, "calltaker").display_name,
+            actor_for(core, "dispatcher").display_name,
+        }
+        view.table.setFocus()
+        view.table.selectRow(3)
+        with qtbot.waitSignal(view.incident_chosen, timeout=3000) as chosen:
+            qtbot.keyClick(view.table, Qt.Key.Key_Return)
+        assert chosen.args[0] == entries[3].incident_id
+    finally:
+        view.tasks.cancel_all()
+        core.close()
