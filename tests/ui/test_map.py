@@ -4,6 +4,7 @@ trail; accepting the device location moves the incident; coordinates copy as tex
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Coroutine
 from datetime import timedelta
@@ -372,3 +373,16 @@ def test_editing_the_address_keeps_an_accepted_device_location(
         gps.lon,
         LocationSource.DEVICE,
     )
+
+
+def test_the_map_and_start_up_objects_are_frozen_out_of_full_collections(
+    qtbot: QtBot, make_desk: Make
+) -> None:
+    # Frozen by earlier tests or not, start from nothing frozen: only the desk freezes here.
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    desk = make_desk()
+    window = sign_in(qtbot, desk, "calltaker", "calltaker-demo")
+    _ready(qtbot, window)
+    # The demo town alone is tens of thousands of objects: a full collection no longer walks them.
+    qtbot.waitUntil(lambda: gc.get_freeze_count() > 20000, timeout=5000)
