@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatch_desk.audit.chain import GENESIS, Link, head_id, seal
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.events import note_change
 from dispatch_desk.services.context import Actor, PermissionDenied
-from dispatch_desk.storage.models import AuditEvent
+from dispatch_desk.storage.models import AuditChainHead, AuditEvent, new_id
 
 
 def record(
@@ -29,18 +30,31 @@ def record(
     outcome: str = "ok",
     **detail: Any,
 ) -> AuditEvent:
-    event = AuditEvent(
-        at=at,
-        user_id=actor.user_id,
-        username=actor.username,
-        workstation=actor.workstation,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id or ""),
-        detail=json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True),
-        outcome=outcome,
-    )
+    """Append an event to the actor's workstation's hash chain (dispatch_desk.audit.chain)."""
+    fields = {
+        "id": new_id(),
+        "at": at,
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "workstation": actor.workstation,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id or ""),
+        "detail": json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True),
+        "outcome": outcome,
+    }
+    head = session.get(AuditChainHead, head_id(actor.workstation))
+    if head is None:
+        # A missing head starts the chain again at 1: after a deleted head that makes a second
+        # seq 1 that `audit verify` names, rather than a quiet continuation.
+        head = AuditChainHead(
+            id=head_id(actor.workstation), workstation=actor.workstation, seq=0, hash=GENESIS
+        )
+        session.add(head)
+    link = seal(fields, Link(head.seq, head.hash))
+    event = AuditEvent(**fields)
     session.add(event)
+    head.seq, head.hash, head.at = link.seq, link.hash, at
     note_change(session, "audit", event.id)
     return event
 
