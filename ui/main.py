@@ -11,6 +11,8 @@ dispatch-desk gis import FILE... [--layer KIND] [--replace]   load the agency's 
 dispatch-desk gis geocode "ADDRESS" [--limit N] [--reverse LAT,LON]   best map matches, scored
 dispatch-desk cameras import FILE   load cameras (CSV or JSON) into the registry
 dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
+dispatch-desk audit verify [--central URL]   walk every audit hash chain, name the first break
+dispatch-desk audit export CSV --user NAME [filters]   the audit trail as CSV (admins)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 from dispatch_desk import __version__
+from dispatch_desk.audit import cli as audit_cli
 from dispatch_desk.config.paths import Paths, resolve_paths
 from dispatch_desk.config.settings import Settings, SettingsError, describe_settings, load_settings
 
@@ -118,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     gis_import.add_argument(
         "--replace", action="store_true", help="drop every layer imported before, not just these"
     )
+    audit_cli.add_parser(sub)
     cameras = sub.add_parser("cameras", help="the camera registry")
     cameras_sub = cameras.add_subparsers(dest="cameras_command", required=True)
     cameras_import = cameras_sub.add_parser(
@@ -351,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.gis_command == "import":
             return run_import(settings, paths, args.files, args.layer, args.replace)
         return run_geocode(settings, paths, " ".join(args.text), args.limit, args.reverse)
+    if args.command == "audit":
+        return audit_cli.run(args, settings, paths)
     if args.command == "cameras":
         from dispatch_desk.cameras.cli import run_import as import_cameras
 

@@ -89,7 +89,7 @@ def _query(flt: TrailFilter):  # type: ignore[no-untyped-def]
 
 def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -> list[TrailRow]:
     """The events matching ``flt``, newest first. A write: the read is audited."""
-    audit.require(actor, at, "audit.read", READERS, **flt.described())
+    audit.require(actor, at, "audit.read", READERS, filters=flt.described())
     rows = [
         TrailRow(
             e.id,
@@ -106,7 +106,7 @@ def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -
         for e in session.scalars(_query(flt))
     ]
     audit.record(
-        session, actor, at, "audit.read", entity_type="audit", rows=len(rows), **flt.described()
+        session, actor, at, "audit.read", entity_type="audit", rows=len(rows), filters=flt.described()
     )
     return rows
 
@@ -164,5 +164,5 @@ def record_export(
         entity_type="audit",
         file=str(path),
         rows=count,
-        **flt.described(),
+        filters=flt.described(),
     )
