@@ -192,15 +192,21 @@ def _machine_settings(paths: Paths, args: argparse.Namespace) -> int:
         for removed in purge_local_data(target, args.users_root):
             print(f"removed {removed}")
         return 0
+    from dispatch_desk.audit.admin_log import record_machine_settings
+
     try:
         written = set_machine_settings(target, args.assign)
     except SettingsError as exc:
         print(f"dispatch-desk: machine settings: {exc}", file=sys.stderr)
+        record_machine_settings(paths, args, outcome="refused", error=str(exc))
         return 2
     except OSError as exc:
         print(f"dispatch-desk: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        record_machine_settings(paths, args, outcome="failed", error=str(exc.strerror))
         return 1
     print(f"wrote {', '.join(written)} to {target}" if written else "nothing to write")
+    if written:
+        record_machine_settings(paths, args, outcome="ok", written=written)
     return 0
 
 
@@ -214,11 +220,13 @@ def _add_user(settings: Settings, paths: Paths, args: argparse.Namespace) -> int
         if not sys.stdin.isatty()
         else getpass.getpass(f"Password for {args.username}: ")
     )
+    from dispatch_desk.audit.admin_log import os_actor, record_refusal
+
     core = DeskCore.open(settings, paths)
     try:
         core.store.write_sync(
             accounts.create_user,
-            core.system_actor(),
+            os_actor(core.workstation),
             args.username,
             args.name or args.username,
             Role(args.role),
@@ -226,6 +234,7 @@ def _add_user(settings: Settings, paths: Paths, args: argparse.Namespace) -> int
         )
     except ValueError as exc:
         print(f"dispatch-desk: {exc}", file=sys.stderr)
+        record_refusal(core, "user.create", exc, target=args.username, role=args.role)
         return 2
     finally:
         core.close()

@@ -105,8 +105,9 @@ def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -
         )
         for e in session.scalars(_query(flt))
     ]
+    filters = flt.described()
     audit.record(
-        session, actor, at, "audit.read", entity_type="audit", rows=len(rows), filters=flt.described()
+        session, actor, at, "audit.read", entity_type="audit", rows=len(rows), filters=filters
     )
     return rows
 
