@@ -4,6 +4,7 @@
     xvfb-run -s "-screen 0 1600x950x24" python tools/screenshot.py --texting docs/texting.png \
         --feedback docs/feedback.png
     xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --wall docs/wall.png
+    xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --audit docs/audit.png
 
 It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
 part of it, and saves a picture of the window as it is on the (virtual) screen. With --texting:
@@ -146,7 +147,7 @@ async def shoot_wall(target: Path) -> None:
 def main() -> int:
     args = sys.argv[1:]
     extra: dict[str, Path] = {}
-    for flag in ("--texting", "--feedback", "--wall"):
+    for flag in ("--texting", "--feedback", "--wall", "--audit"):
         if flag in args:
             at = args.index(flag)
             extra[flag] = Path(args[at + 1])
@@ -163,6 +164,10 @@ def main() -> int:
                 runner.run(shoot_texting(extra["--texting"]))
             if "--feedback" in extra:
                 runner.run(shoot_feedback(extra["--feedback"]))
+            if "--audit" in extra:
+                from screenshot_audit import shoot_audit
+
+                runner.run(shoot_audit(extra["--audit"]))
         if not args:
             return 0
     target = Path(args[0] if args else "docs/calltaker.png")

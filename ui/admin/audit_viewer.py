@@ -153,7 +153,7 @@ class AuditViewer(QWidget):
         self.note.hide()
         self.count = QLabel(objectName="auditCount")
         self.model = TrailModel(self.zone)
-        self.table = ListTable(self.model, (132, 110, 110, 150, 250, 64, 56), 4, 22)
+        self.table = ListTable(self.model, (150, 110, 110, 150, 250, 80, 56), 4, 22)
         self.table.setObjectName("auditTable")
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show(cur))
         self.detail = QPlainTextEdit(objectName="auditDetail", readOnly=True)

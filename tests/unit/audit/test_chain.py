@@ -145,3 +145,60 @@ def test_an_unsealed_row_is_named(core: DeskCore, dispatcher: Actor, clock: Fake
     _trail(core, dispatcher, clock)
     _tamper(core, lambda c: tamper.forge_after(c, core.workstation, 2, seq=None))
     assert "no seq" in str(_report(core))
+
+
+def test_two_writers_on_one_cache_and_a_rolled_back_write_keep_one_chain(
+    core: DeskCore, dispatcher: Actor, clock: FakeClock
+) -> None:
+    """A command-line tool writes the same workstation's chain between the desk's writes (it
+    opens its own engine on the file), and a write that fails after record() is rolled back:
+    the chain stays one, without gaps or two entries at a seq."""
+    from dispatch_desk.storage.database import open_sqlite
+    from dispatch_desk.storage.store import Store
+
+    # The same file spelt differently, so this "process" remembers its own last head: each
+    # side's remembered head goes stale when the other writes, which the chain must survive.
+    alias = core.paths.data_dir.parent / "data-alias"
+    alias.symlink_to(core.paths.data_dir, target_is_directory=True)
+    other = Store(open_sqlite(alias / "cache.sqlite3", busy_timeout_ms=2000))
+    assert str(other.engine.url) != str(core.store.engine.url)
+    try:
+        for i in range(4):
+            core.store.write_sync(audit.record, dispatcher, clock.advance(seconds=1), "desk", n=i)
+            other.write_sync(audit.record, dispatcher, clock.advance(seconds=1), "tool", n=i)
+
+        def fails(session: Any) -> None:
+            audit.record(session, dispatcher, clock(), "never")
+            raise RuntimeError("the save failed after the audit record")
+
+        with pytest.raises(RuntimeError):
+            core.store.write_sync(fails)
+        core.store.write_sync(audit.record, dispatcher, clock.advance(seconds=1), "after")
+
+        def in_savepoint(session: Any) -> None:
+            audit.record(session, dispatcher, clock(), "outer")
+            nested = session.begin_nested()
+            audit.record(session, dispatcher, clock(), "rolled-back")
+            nested.rollback()
+            audit.record(session, dispatcher, clock(), "outer-again")
+
+        core.store.write_sync(in_savepoint)
+        other.write_sync(audit.record, dispatcher, clock.advance(seconds=1), "tool-last")
+        core.store.write_sync(audit.record, dispatcher, clock.advance(seconds=1), "desk-last")
+    finally:
+        other.close()
+    report = _report(core)
+    assert report.ok, report
+    actions = core.store.read_sync(
+        lambda s: list(
+            s.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.workstation == core.workstation)
+                .order_by(AuditEvent.seq)
+            )
+        )
+    )
+    assert actions[-13:] == [
+        "desk", "tool", "desk", "tool", "desk", "tool", "desk", "tool",
+        "after", "outer", "outer-again", "tool-last", "desk-last",
+    ]  # fmt: skip
