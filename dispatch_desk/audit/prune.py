@@ -13,12 +13,14 @@ from __future__ import annotations
 import socket
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, utc_now
 from dispatch_desk.storage.models import AuditChainAnchor, AuditEvent
+
+CENTRAL_RETENTION = "central-retention"
 
 
 def prune_audit(
@@ -31,10 +33,22 @@ def prune_audit(
     """Remove the chain prefixes older than ``before``; returns how many entries went.
 
     ``actor`` is who runs retention (default: the system on this host's name, which is the
-    default workstation id; pass the workstation's actor where there is one)."""
+    default workstation id; pass the workstation's actor where there is one). On central
+    (PostgreSQL) the default is ``central-retention``, and the run holds the push lock."""
     if before.tzinfo is None:
         raise ValueError("prune_audit needs an aware cutoff (UTC)")
     at = at or utc_now()
+    on_central = session.get_bind().dialect.name == "postgresql"
+    if on_central:
+        # Central's own "central" chain is written by the sync engine and travels to every
+        # workstation; the prune's record goes to a chain of its own that stays on central,
+        # and the push lock keeps the sync engine out while the chains are cut.
+        from dispatch_desk.sync.central import CENTRAL, PUSH_LOCK
+
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUSH_LOCK})
+        actor = actor or Actor.system(CENTRAL_RETENTION)
+        if actor.workstation == CENTRAL:
+            raise ValueError("on central, prune as another workstation than 'central'")
     actor = actor or Actor.system(socket.gethostname() or "workstation")
     anchors = {a.workstation: a for a in session.scalars(select(AuditChainAnchor))}
     names = set(session.scalars(select(AuditEvent.workstation).distinct()))

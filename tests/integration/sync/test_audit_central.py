@@ -137,3 +137,42 @@ def test_central_seals_its_own_audit_events_into_its_chain(workstation, central:
         reports = core.store.read_sync(verify_all, core.workstation)
         assert all(r.ok for r in reports), [str(r) for r in reports]
         assert "central" in {r.workstation for r in reports}
+
+
+def test_prune_on_central_keeps_every_chain_verifiable(workstation, central: str) -> None:
+    """Central's retention run cuts ws-a's chain there (not on ws-a: deletes do not sync);
+    what ws-a writes afterwards continues the chain after the anchor, on both databases."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from dispatch_desk.audit.prune import CENTRAL_RETENTION, prune_audit
+
+    a, engine = _synced_trail(workstation, central)
+    try:
+        with Session(engine) as session, session.begin():
+            removed = prune_audit(session, a.clock() + timedelta(days=1))
+        with engine.connect() as conn:
+            removed_ws_a = _head_seq(conn, "ws-a")  # everything ws-a had written so far
+        assert removed >= removed_ws_a >= 6
+        actor = actor_for(a, "dispatcher")
+        for i in range(3):
+            a.store.write_sync(audit.record, actor, a.clock(), "after.prune", n=i)
+        local = a.store.read_sync(lambda s: s.get(AuditChainHead, head_id("ws-a")).seq)
+
+        def arrived() -> bool:
+            with engine.connect() as conn:
+                return _head_seq(conn, "ws-a") == local
+
+        wait_until(arrived, timeout=20, what="ws-a's new entries on central")
+        with Session(engine) as session:
+            reports = {r.workstation: r for r in verify_all(session, "central")}
+    finally:
+        engine.dispose()
+    after = reports["ws-a"]
+    assert after.ok, str(after)
+    # What is left starts right after what was pruned and ends at ws-a's head.
+    assert (after.first_seq, after.last_seq) == (removed_ws_a + 1, local), str(after)
+    assert "pruned through seq" in str(reports["ws-a"])
+    assert reports[CENTRAL_RETENTION].ok and reports[CENTRAL_RETENTION].entries == 1
+    assert all(r.ok for r in a.store.read_sync(verify_all, "ws-a"))  # ws-a still has it all
