@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, create_engine, select
 
-from dispatch_desk.audit.chain import head_id
+from dispatch_desk.audit.chain import Link, head_id, seal
 from dispatch_desk.audit.verify import verify_all
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.services import audit
-from dispatch_desk.storage.models import AuditChainHead
+from dispatch_desk.storage.models import AuditChainHead, AuditEvent
 from dispatch_desk.sync.admin import sqlalchemy_url
 from tests.helpers import audit_tamper as tamper
 from tests.helpers.core import actor_for
@@ -176,3 +176,47 @@ def test_prune_on_central_keeps_every_chain_verifiable(workstation, central: str
     assert "pruned through seq" in str(reports["ws-a"])
     assert reports[CENTRAL_RETENTION].ok and reports[CENTRAL_RETENTION].entries == 1
     assert all(r.ok for r in a.store.read_sync(verify_all, "ws-a"))  # ws-a still has it all
+
+
+def test_the_migration_chains_existing_events_on_postgresql(pg) -> None:  # type: ignore[no-untyped-def]
+    """Revision 0008 on a central database that already holds events: chained per workstation
+    in (at, id) order with the same hashes a SQLite cache computes (tests/unit/audit)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from dispatch_desk.config.paths import resolve_paths
+    from dispatch_desk.storage import migrate
+    from tests.unit.audit.test_migration import OLD_EVENTS, _old
+
+    url = pg.create_database("audit_migration")
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        migrations = resolve_paths().migrations_dir
+        migrate.upgrade(engine, migrations, "0007_camera_wall")
+        t0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+        rows = [_old(ws, t0 + timedelta(minutes=i), f"e{i}") for i, ws in enumerate("abab")]
+        with engine.begin() as conn:
+            conn.execute(OLD_EVENTS.insert(), rows)
+        migrate.upgrade(engine, migrations)
+        with Session(engine) as session:
+            reports = {r.workstation: (r.ok, r.entries) for r in verify_all(session, None)}
+            heads = {h.workstation: h.seq for h in session.scalars(select(AuditChainHead))}
+            stored = session.execute(
+                select(AuditEvent.workstation, AuditEvent.hash).order_by(AuditEvent.seq)
+            ).all()
+    finally:
+        engine.dispose()
+    assert reports == {"a": (True, 2), "b": (True, 2)}
+    assert heads == {"a": 2, "b": 2}
+    # The hashes are the encoding's, independent of the database.
+    links = {"a": Link(), "b": Link()}
+    expected = {}
+    for row in sorted(rows, key=lambda r: r["at"]):
+        sealed = dict(row)
+        links[row["workstation"]] = seal(sealed, links[row["workstation"]])
+        expected.setdefault(row["workstation"], []).append(sealed["hash"])
+    got: dict[str, list[str]] = {}
+    for ws, digest in stored:
+        got.setdefault(ws, []).append(digest)
+    assert got == expected
