@@ -6,6 +6,7 @@
     xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --wall docs/wall.png
     xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --qa docs/qa.png
     xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --review docs/review.png
+    xvfb-run -a -s "-screen 0 1600x950x24" python tools/screenshot.py --audit docs/audit.png
 
 It starts the workstation on a throw-away demo home, signs in, answers a simulated call, types
 part of it, and saves a picture of the window as it is on the (virtual) screen. With --texting:
@@ -148,7 +149,7 @@ async def shoot_wall(target: Path) -> None:
 def main() -> int:
     args = sys.argv[1:]
     extra: dict[str, Path] = {}
-    for flag in ("--texting", "--feedback", "--wall", "--qa", "--review"):
+    for flag in ("--texting", "--feedback", "--wall", "--qa", "--review", "--audit"):
         if flag in args:
             at = args.index(flag)
             extra[flag] = Path(args[at + 1])
@@ -173,6 +174,10 @@ def main() -> int:
                 runner.run(shoot_texting(extra["--texting"]))
             if "--feedback" in extra:
                 runner.run(shoot_feedback(extra["--feedback"]))
+            if "--audit" in extra:
+                from screenshot_audit import shoot_audit
+
+                runner.run(shoot_audit(extra["--audit"]))
         if not args:
             return 0
     target = Path(args[0] if args else "docs/calltaker.png")

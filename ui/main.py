@@ -17,6 +17,8 @@ dispatch-desk eido import FILE      create an incident from a NENA EIDO document
 dispatch-desk qa form import FILE   store an evaluation form (JSON) as its next version
 dispatch-desk --user NAME --password-stdin qa report --from DAY --to DAY FILE.csv   QA report
 dispatch-desk machine-settings --set central.url=URL ...   machine-wide settings (installers)
+dispatch-desk audit verify [--central URL]   walk every audit hash chain, name the first break
+dispatch-desk audit export CSV --user NAME [filters]   the audit trail as CSV (admins)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import time
 from pathlib import Path
 
 from dispatch_desk import __version__
+from dispatch_desk.audit import cli as audit_cli
 from dispatch_desk.config.paths import Paths, resolve_paths
 from dispatch_desk.config.settings import Settings, SettingsError, describe_settings, load_settings
 
@@ -124,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     gis_import.add_argument(
         "--replace", action="store_true", help="drop every layer imported before, not just these"
     )
+    audit_cli.add_parser(sub)
     cameras = sub.add_parser("cameras", help="the camera registry")
     cameras_sub = cameras.add_subparsers(dest="cameras_command", required=True)
     cameras_import = cameras_sub.add_parser(
@@ -203,15 +207,21 @@ def _machine_settings(paths: Paths, args: argparse.Namespace) -> int:
         for removed in purge_local_data(target, args.users_root):
             print(f"removed {removed}")
         return 0
+    from dispatch_desk.audit.admin_log import record_machine_settings
+
     try:
         written = set_machine_settings(target, args.assign)
     except SettingsError as exc:
         print(f"dispatch-desk: machine settings: {exc}", file=sys.stderr)
+        record_machine_settings(paths, args, outcome="refused", error=str(exc))
         return 2
     except OSError as exc:
         print(f"dispatch-desk: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        record_machine_settings(paths, args, outcome="failed", error=str(exc.strerror))
         return 1
     print(f"wrote {', '.join(written)} to {target}" if written else "nothing to write")
+    if written:
+        record_machine_settings(paths, args, outcome="ok", written=written)
     return 0
 
 
@@ -225,11 +235,13 @@ def _add_user(settings: Settings, paths: Paths, args: argparse.Namespace) -> int
         if not sys.stdin.isatty()
         else getpass.getpass(f"Password for {args.username}: ")
     )
+    from dispatch_desk.audit.admin_log import os_actor, record_refusal
+
     core = DeskCore.open(settings, paths)
     try:
         core.store.write_sync(
             accounts.create_user,
-            core.system_actor(),
+            os_actor(core.workstation),
             args.username,
             args.name or args.username,
             Role(args.role),
@@ -237,6 +249,7 @@ def _add_user(settings: Settings, paths: Paths, args: argparse.Namespace) -> int
         )
     except ValueError as exc:
         print(f"dispatch-desk: {exc}", file=sys.stderr)
+        record_refusal(core, "user.create", exc, target=args.username, role=args.role)
         return 2
     finally:
         core.close()
@@ -366,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.gis_command == "import":
             return run_import(settings, paths, args.files, args.layer, args.replace)
         return run_geocode(settings, paths, " ".join(args.text), args.limit, args.reverse)
+    if args.command == "audit":
+        return audit_cli.run(args, settings, paths)
     if args.command == "cameras":
         from dispatch_desk.cameras.cli import run_import as import_cameras
 

@@ -25,6 +25,18 @@ def run_import(settings: Settings, paths: Paths, file: Path) -> int:
         records = registry.parse_file(file)
     except registry.ImportRejected as exc:
         print(f"dispatch-desk: cameras import: {file}: {exc}", file=sys.stderr)
+        from dispatch_desk.audit.admin_log import record_command
+
+        record_command(
+            settings,
+            paths,
+            "camera.import",
+            outcome="refused",
+            entity_type="camera",
+            file=str(file),
+            # Where, not what: a bad row's message may quote a stream URL with its password.
+            problems=[f"row {p.row}, {p.field}" for p in exc.problems[:50]],
+        )
         return 1
     core = DeskCore.open(settings, paths)
     try:

@@ -36,17 +36,46 @@ def run_import(
     except GisError as exc:
         print(f"dispatch-desk: gis import: {exc}", file=sys.stderr)
         print("dispatch-desk: gis import: nothing was changed", file=sys.stderr)
+        _audit(settings, paths, files, layer, replace, "refused", reason=str(exc))
         return 1
     except OSError as exc:
         print(f"dispatch-desk: gis import: cannot store the layers: {exc}", file=sys.stderr)
+        _audit(settings, paths, files, layer, replace, "failed", reason=str(exc))
         return 1
+    counts = {}
     for kind in LAYER_KINDS:
         count = len(getattr(result.layers, kind))
         if kind in result.imported:
+            counts[kind] = count
             print(f"{kind:<11} {count:>7}  imported from {', '.join(result.files[kind])}")
         elif count:
             print(f"{kind:<11} {count:>7}  kept from an earlier import")
+    _audit(settings, paths, files, layer, replace, "ok", imported=counts)
     return 0
+
+
+def _audit(
+    settings: Settings,
+    paths: Paths,
+    files: Sequence[Path],
+    layer: str | None,
+    replace: bool,
+    outcome: str,
+    **detail: object,
+) -> None:
+    from dispatch_desk.audit.admin_log import record_command
+
+    record_command(
+        settings,
+        paths,
+        "gis.import",
+        outcome=outcome,
+        entity_type="map",
+        files=[str(f) for f in files],
+        layer=layer or "",
+        replace=replace,
+        **detail,
+    )
 
 
 def run_geocode(

@@ -282,6 +282,12 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(36), default="", index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    # The hash chain of this workstation's events (dispatch_desk.audit.chain).
+    seq: Mapped[int | None]
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_event_chain", "workstation", "seq"),)
 
 
 class NumberBlock(Base):
@@ -688,3 +694,33 @@ Index("ix_review_incident_type", Incident.type_code, Incident.created_at)
 Index("ix_review_incident_disposition", Incident.disposition, Incident.created_at)
 Index("ix_review_incident_created_by", Incident.created_by, Incident.created_at)
 Index("ix_review_call_taken_by", Call.taken_by)
+
+
+# -- The audit trail's hash chain (dispatch_desk.audit): heads sync, anchors stay where made.
+
+
+class AuditChainHead(Base):
+    """The last seq and hash of one workstation's audit chain, so that a deleted last entry is
+    seen (id: dispatch_desk.audit.chain.head_id, the same on every database)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    workstation: Mapped[str] = mapped_column(String(64), unique=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class AuditChainAnchor(Base):
+    """Where a pruned chain now starts in THIS database: the seq and hash of the last entry
+    retention removed. Never synced: each database prunes by its own run."""
+
+    __tablename__ = "audit_chain_anchor"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    workstation: Mapped[str] = mapped_column(String(64), unique=True)
+    through_seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    pruned: Mapped[int] = mapped_column(default=0)  # entries removed so far, all runs
+    at: Mapped[datetime]

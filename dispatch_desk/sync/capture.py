@@ -26,6 +26,8 @@ from dispatch_desk.sync.hlc import GENESIS, HybridClock
 logger = logging.getLogger(__name__)
 
 GENESIS_FLAG = "sync_genesis"
+# Rows that are one workstation's own running state, never seeded alike everywhere.
+OWN_STATE_TABLES = frozenset({"audit_chain_head"})
 
 
 @dataclass
@@ -89,21 +91,26 @@ def _queue(session: Session) -> None:
     conn = session.connection()
     known = read_clocks(conn, [key for key, _ in ordered])
     outbox, clocks = [], []
+    own_state = any(name in OWN_STATE_TABLES for name, _ in pending)
+    real = capture.clock.now() if stamp == GENESIS and own_state else stamp
     for (name, row_id), (fields, obj) in ordered:
+        # A workstation's own running state (its audit chain head) is never "alike everywhere":
+        # it keeps a real stamp even in a seeding transaction, so each advance wins over the last.
+        stamp_of_row = real if name in OWN_STATE_TABLES else stamp
         held = known.get((name, row_id))
         # Each field travels with the stamp it had when this edit was made (its base): central
         # tells a concurrent edit (base no longer current there) from a plain update by it.
         if held is None:
             bases = dict.fromkeys(fields, "")
-            held = {"*": stamp}
+            held = {"*": stamp_of_row}
         else:
             bases = {f: held.get(f, held.get("*", GENESIS)) for f in fields}
-            held = {**held, **dict.fromkeys(fields, stamp)}
+            held = {**held, **dict.fromkeys(fields, stamp_of_row)}
         outbox.append(
             {
                 "table_name": name,
                 "row_id": row_id,
-                "hlc": stamp,
+                "hlc": stamp_of_row,
                 "fields": json.dumps(bases, sort_keys=True),
                 "row": encode_row({k: getattr(obj, k) for k in _columns(obj)}),
             }

@@ -20,6 +20,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
+from dispatch_desk.audit.chain import Link, head_id, seal
 from dispatch_desk.storage.models import new_id
 from dispatch_desk.sync import codec
 from dispatch_desk.sync.hlc import HybridClock, node_of
@@ -240,8 +241,35 @@ async def _central_write(
 ) -> None:
     """Changes central makes itself (rule fixes, audit records): applied and logged like any."""
     if entries:
+        entries = await _chain_audit(conn, clock, entries)
         await _merge(conn, entries)
         await _log(conn, CENTRAL, entries)
+
+
+async def _chain_audit(
+    conn: AsyncConnection[Any], clock: HybridClock, entries: list[Entry]
+) -> list[Entry]:
+    """Central's own audit events join its chain (dispatch_desk.audit.chain), in order; pushes
+    hold the advisory lock, so there is one writer. The head travels after its entries."""
+    events = [e for e in entries if e.table == "audit_event"]
+    if not events:
+        return entries
+    cur = await conn.execute(
+        "SELECT seq, hash FROM audit_chain_head WHERE id = %s", (head_id(CENTRAL),)
+    )
+    found = await cur.fetchone()
+    link = Link(int(found[0]), str(found[1])) if found else Link()
+    for e in events:
+        link = seal(e.row, link)
+    head = {
+        "id": head_id(CENTRAL),
+        "workstation": CENTRAL,
+        "seq": link.seq,
+        "hash": link.hash,
+        "at": events[-1].row["at"],
+    }
+    fields = ["seq", "hash", "at"] if found else None
+    return [*entries, _entry(clock, "audit_chain_head", head, fields)]
 
 
 def _now() -> datetime:
@@ -281,6 +309,10 @@ def _audit(
         "entity_id": str(entity_id),
         "detail": json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True),
         "outcome": outcome,
+        # Sealed into central's chain by _chain_audit when written.
+        "seq": None,
+        "prev_hash": None,
+        "hash": None,
     }
     return _entry(clock, "audit_event", row)
 

@@ -26,6 +26,7 @@ SYNCED_TABLES: tuple[str, ...] = (
     "assignment",
     "narrative_entry",
     "audit_event",
+    "audit_chain_head",  # after audit_event: a batch cut never leaves a head ahead of its rows
     "camera",
     "citizen_session",
     "citizen_message",

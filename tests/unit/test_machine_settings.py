@@ -82,7 +82,11 @@ def test_the_command_writes_and_says_so(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert code == 0
     assert "wrote central.url, gateway.url" in capsys.readouterr().out
-    assert main(["machine-settings", "--file", str(target), "--set", "gateway.port=x"]) == 2
+    home = str(tmp_path / "home")  # the refusal is audited in this home, not the runner's
+    assert (
+        main(["--home", home, "machine-settings", "--file", str(target), "--set", "gateway.port=x"])
+        == 2
+    )
     assert "unknown setting gateway.port" in capsys.readouterr().err
     assert tomllib.loads(target.read_text())["gateway"]["url"] == "wss://gw.example/desk"
 

@@ -36,7 +36,7 @@ from dispatch_desk.alerts.sources import CallAlerts
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.address import normalize_address
 from dispatch_desk.domain.calls import IncomingCall
-from dispatch_desk.domain.enums import IncidentStatus, UnitStatus
+from dispatch_desk.domain.enums import IncidentStatus, Role, UnitStatus
 from dispatch_desk.domain.intake import IntakeDraft, ValidIntake, validate_edit, validate_intake
 from dispatch_desk.domain.phone import normalize_phone
 from dispatch_desk.events import Change
@@ -44,6 +44,7 @@ from dispatch_desk.services.context import Actor
 from dispatch_desk.services.incidents import HistoryItem, IncidentSummary
 from dispatch_desk.services.units import UnitView
 from dispatch_desk.storage.database import StoreUnavailable
+from ui.admin.audit_viewer import open_audit_viewer
 from ui.alerts.dock import AlertsDock
 from ui.calltaker.dialogs import DispositionDialog, await_dialog
 from ui.calltaker.history import HistoryPanel
@@ -227,6 +228,11 @@ class CallTakerWindow(QMainWindow):
             ),
             (menu, "Cameras near this incident", "Ctrl+Shift+N", self.request_cameras_near),
             *review_entries(window_menu, self),
+            *(  # administrators only; the core refuses (and audits) anyone else all the same
+                [(window_menu, "Audit trail…", "Ctrl+Shift+U", lambda: open_audit_viewer(self))]
+                if self.actor.may(Role.ADMIN)
+                else []
+            ),
         ]
         for target, text, keys, slot in entries:
             action = QAction(text, self)

@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: hash chain, verifier, retention, export (Qt-free)."""

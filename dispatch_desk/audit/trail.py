@@ -1,0 +1,169 @@
+"""Reading the audit trail: admins only, and every read is itself on the trail (``audit.read``).
+
+Used by the admin viewer (ui/admin/audit_viewer.py) and ``dispatch-desk audit export``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch_desk.audit.verify import ChainReport, verify_all
+from dispatch_desk.domain.enums import Role
+from dispatch_desk.services import audit
+from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.models import AuditEvent
+
+READERS = (Role.ADMIN,)
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    user: str = ""  # user name, exact (case-insensitive)
+    workstation: str = ""
+    action: str = ""  # prefix: "camera." finds every camera action
+    outcome: str = ""
+    entity_id: str = ""
+    limit: int = 5000
+
+    def described(self) -> dict[str, str]:
+        """The filters in use, for the audit record of the read."""
+        return {
+            k: (v.isoformat() if isinstance(v, datetime) else str(v))
+            for k, v in asdict(self).items()
+            if v not in (None, "") and k != "limit"
+        }
+
+
+@dataclass(frozen=True)
+class TrailRow:
+    id: uuid.UUID
+    seq: int | None
+    at: datetime
+    username: str
+    workstation: str
+    action: str
+    entity_type: str
+    entity_id: str
+    outcome: str
+    detail: str  # JSON text as stored
+
+    def detail_lines(self) -> list[str]:
+        try:
+            found = json.loads(self.detail)
+        except ValueError:
+            return [self.detail]
+        if not isinstance(found, dict):
+            return [self.detail]
+        return [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in found.items()]
+
+
+def _query(flt: TrailFilter):  # type: ignore[no-untyped-def]
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if flt.since is not None:
+        query = query.where(AuditEvent.at >= flt.since)
+    if flt.until is not None:
+        query = query.where(AuditEvent.at < flt.until)
+    if flt.user.strip():
+        query = query.where(AuditEvent.username == flt.user.strip().lower())
+    if flt.workstation.strip():
+        query = query.where(AuditEvent.workstation == flt.workstation.strip())
+    if flt.action.strip():
+        prefix = flt.action.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(AuditEvent.action.like(f"{prefix}%", escape="\\"))
+    if flt.outcome.strip():
+        query = query.where(AuditEvent.outcome == flt.outcome.strip())
+    if flt.entity_id.strip():
+        query = query.where(AuditEvent.entity_id == flt.entity_id.strip())
+    return query.limit(max(1, flt.limit))
+
+
+def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -> list[TrailRow]:
+    """The events matching ``flt``, newest first. A write: the read is audited."""
+    audit.require(actor, at, "audit.read", READERS, filters=flt.described())
+    rows = [
+        TrailRow(
+            e.id,
+            e.seq,
+            e.at,
+            e.username,
+            e.workstation,
+            e.action,
+            e.entity_type,
+            e.entity_id,
+            e.outcome,
+            e.detail,
+        )
+        for e in session.scalars(_query(flt))
+    ]
+    filters = flt.described()
+    audit.record(
+        session, actor, at, "audit.read", entity_type="audit", rows=len(rows), filters=filters
+    )
+    return rows
+
+
+def chain_status(session: Session, actor: Actor, at: datetime, own: str) -> list[ChainReport]:
+    """Every chain's verification, for the viewer (admins only; a refusal is audited)."""
+    audit.require(actor, at, "audit.verify", READERS)
+    return verify_all(session, own)
+
+
+CSV_COLUMNS = [f.name for f in fields(TrailRow)]
+
+
+def write_csv(rows: list[TrailRow], path: Path) -> int:
+    """Write ``rows`` to ``path`` (UTF-8, a header row; times in UTC ISO). Blocking: call it off
+    the GUI thread. Written to a temporary file first, so a failure leaves no half file."""
+    partial = path.with_name(path.name + ".part")
+    with partial.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for r in rows:
+            writer.writerow(
+                [
+                    r.id,
+                    "" if r.seq is None else r.seq,
+                    r.at.isoformat(),
+                    _cell(r.username),
+                    _cell(r.workstation),
+                    r.action,
+                    r.entity_type,
+                    _cell(r.entity_id),
+                    r.outcome,
+                    _cell(r.detail),
+                ]
+            )
+    partial.replace(path)
+    return len(rows)
+
+
+def _cell(text: str) -> str:
+    """A typed-in value (a failed log-in's user name, say) that a spreadsheet would run as a
+    formula is written with a leading apostrophe."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def record_export(
+    session: Session, actor: Actor, at: datetime, path: Path, count: int, flt: TrailFilter
+) -> None:
+    audit.require(actor, at, "audit.export", READERS)
+    audit.record(
+        session,
+        actor,
+        at,
+        "audit.export",
+        entity_type="audit",
+        file=str(path),
+        rows=count,
+        filters=flt.described(),
+    )
