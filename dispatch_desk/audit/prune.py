@@ -11,9 +11,10 @@ prune itself is an ``audit.prune`` event naming what went. Each database prunes 
 from __future__ import annotations
 
 import socket
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from dispatch_desk.services import audit
@@ -29,8 +30,13 @@ def prune_audit(
     *,
     actor: Actor | None = None,
     at: datetime | None = None,
+    keep: Collection[str] = (),
 ) -> int:
     """Remove the chain prefixes older than ``before``; returns how many entries went.
+
+    ``keep``: ids (incidents on legal hold) whose entries must stay. An entry about one of them
+    (its entity, or named in its detail) ends its chain's prefix like an entry newer than the
+    cutoff does: a chain is only ever cut at its start, so what follows it stays as well.
 
     ``actor`` is who runs retention (default: the system on this host's name, which is the
     default workstation id; pass the workstation's actor where there is one). On central
@@ -56,10 +62,13 @@ def prune_audit(
     for ws in sorted(names):
         anchor = anchors.get(ws)
         start = anchor.through_seq if anchor else 0
-        # The first entry at or after the cutoff ends the prefix.
+        # The first entry at or after the cutoff, or about something kept, ends the prefix.
+        ends = [AuditEvent.at >= before]
+        ends += [AuditEvent.entity_id == str(k) for k in keep]
+        ends += [AuditEvent.detail.contains(str(k)) for k in keep]
         stop = session.scalar(
             select(AuditEvent.seq)
-            .where(AuditEvent.workstation == ws, AuditEvent.seq > start, AuditEvent.at >= before)
+            .where(AuditEvent.workstation == ws, AuditEvent.seq > start, or_(*ends))
             .order_by(AuditEvent.seq)
             .limit(1)
         )

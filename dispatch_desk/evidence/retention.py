@@ -7,8 +7,9 @@ central database (``dispatch-desk retention run --central URL``). The sync bookk
 removed row goes with it, and on the central database so does its entry in the change log, so
 that a workstation pulling the log from the start never brings it back.
 
-A kind is pruned by a registered function; "audit" is left to the audit trail's own pruner,
-registered where it is built (``register_pruner``). The run's report is audited.
+A kind is pruned by a registered function; "audit" by the audit trail's own pruner, which cuts
+each chain only at its start (leaving a verifiable anchor) and never past an entry about an
+incident on hold. The run's report is audited.
 """
 
 from __future__ import annotations
@@ -343,7 +344,23 @@ register_pruner("media", prune_media)
 register_pruner("chat", prune_chat)
 register_pruner("locations", prune_locations)
 register_pruner("camera_viewings", prune_camera_viewings)
-# "audit" is pruned by the audit trail's own function, registered where it is defined.
+
+
+def prune_audit_trail(session: Session, ctx: PruneContext, result: KindResult) -> None:
+    """The audit trail prunes itself (dispatch_desk.audit.prune): only each chain's oldest
+    entries, leaving an anchor so the rest still verifies, and never past an entry about an
+    incident on legal hold."""
+    from dispatch_desk.audit.prune import prune_audit
+
+    if ctx.dry_run:
+        result.problems.append("a dry run does not count this kind")
+        return
+    held = [str(i) for i in session.scalars(held_incidents())]
+    actor = None if ctx.central else Actor.system(ctx.workstation)
+    result.removed += prune_audit(session, ctx.cutoff, actor=actor, keep=held)
+
+
+register_pruner("audit", prune_audit_trail)
 
 
 # -- one run

@@ -3,6 +3,7 @@ has; a dry run removes nothing; every run is audited with its counts."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,13 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dispatch_desk.audit.verify import verify_all
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.evidence import holds
 from dispatch_desk.evidence.retention import (
-    PRUNERS,
     RetentionReport,
-    count_pruner,
-    register_pruner,
     run_retention,
 )
 from dispatch_desk.evidence.writes import direct_writer
@@ -118,12 +117,12 @@ def test_old_records_of_closed_incidents_go_held_and_open_ones_stay(
     viewings = report.kinds["camera_viewings"]
     assert (viewings.removed, viewings.held, viewings.skipped) == (1, 1, 1)
     assert report.kinds["locations"].held >= 3 and report.kinds["locations"].skipped >= 3
-    assert report.not_run == ["audit"]  # the audit trail's pruner is not in this version
+    assert report.not_run == []  # every kind has its pruner, the audit trail's too
 
     runs = core.store.read_sync(audit.list_events, action="retention.run")
     assert len(runs) == 2
     last = runs[-1].detail
-    assert last["dry_run"] is False and last["not_run"] == ["audit"]
+    assert last["dry_run"] is False and last["not_run"] == []
     for kind, result in report.kinds.items():
         assert last["kinds"][kind]["removed"] == result.removed
         assert last["kinds"][kind]["bytes_freed"] == result.bytes_freed
@@ -182,20 +181,36 @@ def test_a_file_name_outside_the_media_folder_is_left_alone(
     assert any("outside the media folder" in p for p in report.kinds["recordings"].problems)
 
 
-def test_audit_kind_is_pluggable(core: DeskCore, clock: FakeClock) -> None:
-    seen: list[object] = []
-
-    def prune_audit(session: Session, before: object) -> int:
-        seen.append(before)
-        return 7
-
-    register_pruner("audit", count_pruner(prune_audit))
-    try:
-        report = _run(core)
-    finally:
-        PRUNERS.pop("audit")
-    assert report.kinds["audit"].removed == 7 and report.not_run == []
-    assert seen == [clock() - timedelta(days=core.settings.retention.audit_days)]
+def test_the_audit_trail_is_pruned_to_an_anchor_but_never_past_a_held_incident(
+    core: DeskCore, clock: FakeClock, supervisor: Actor
+) -> None:
+    start = clock()
+    gone = add_case(core, supervisor, start)  # audited early: its entries are the chain's start
+    held = add_case(core, supervisor, start + timedelta(days=1))
+    core.store.write_sync(
+        holds.place_hold, supervisor, held.incident_id, "court", start + timedelta(days=2)
+    )
+    later = add_case(core, supervisor, start + timedelta(days=3))
+    before = core.store.read_sync(audit.list_events, limit=100000)
+    assert any(e.entity_id == str(gone.incident_id) for e in before)
+    clock.advance(days=core.settings.retention.audit_days + 30)
+    report = _run(core)
+    after = core.store.read_sync(audit.list_events, limit=100000)
+    assert report.kinds["audit"].removed > 0 and report.not_run == []
+    # The chain's start went, up to the first entry about the held incident; from there on,
+    # everything stays (a chain is only ever cut at its start).
+    assert not any(e.entity_id == str(gone.incident_id) for e in after)
+    first_held = next(
+        i
+        for i, e in enumerate(before)
+        if str(held.incident_id) in (e.entity_id + json.dumps(e.detail))
+    )
+    kept = {(e.at, e.action, e.entity_id) for e in before[first_held:]}
+    assert kept <= {(e.at, e.action, e.entity_id) for e in after}
+    assert any(e.entity_id == str(later.incident_id) for e in after)
+    assert [e.action for e in after][-2:] == ["audit.prune", "retention.run"]
+    reports = core.store.read_sync(verify_all, core.workstation)
+    assert reports and all(r.ok for r in reports), [str(r) for r in reports]
 
 
 def test_only_an_admin_runs_retention(core: DeskCore, supervisor: Actor) -> None:
