@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -68,6 +69,48 @@ def active_hold(session: Session, incident_id: uuid.UUID) -> HoldView | None:
         .limit(1)
     )
     return _view(hold) if hold is not None else None
+
+
+class HeldRecords(RuleViolation):
+    """Records of an incident on legal hold were to be moved to another incident: refused, and
+    the refusal is audited in a transaction of its own (see ``Store.write_sync``)."""
+
+    record_after_rollback: Any = None
+
+
+def refuse_if_held(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    incident_id: uuid.UUID | None,
+    action: str,
+    what: str,
+    **detail: Any,
+) -> None:
+    """Refuse moving ``what`` away from ``incident_id`` while it is on hold: retention keeps a
+    held incident's records, and a move would hand them to an incident that is not held."""
+    if incident_id is None:
+        return
+    hold = active_hold(session, incident_id)
+    if hold is None:
+        return
+    number = session.scalar(select(Incident.number).where(Incident.id == incident_id)) or ""
+    refused = HeldRecords(
+        f"{number} is on legal hold ({hold.reason}): {what} stays with it until the hold "
+        "is released; nothing was moved."
+    )
+    refused.record_after_rollback = lambda s: audit.record(
+        s,
+        actor,
+        now,
+        action,
+        outcome="refused",
+        held_incident=str(incident_id),
+        hold=str(hold.id),
+        why="legal hold",
+        **detail,
+    )
+    raise refused
 
 
 def holds_of(session: Session, incident_id: uuid.UUID) -> list[HoldView]:
