@@ -52,6 +52,7 @@ class EvidenceActions:
         self.progress: ExportProgress | None = None
         self.last_result: ExportResult | None = None
         self.exporting = False
+        self._cancel: threading.Event | None = None  # the running export's
         if not window.actor.may(*ROLES):
             return
         menu = _work_menu(window)
@@ -66,6 +67,12 @@ class EvidenceActions:
             action.triggered.connect(slot)
             menu.addAction(action)
             window.addAction(action)
+
+    def close(self) -> None:
+        """The window is closing (sign-out, app shutdown): stop a running export; what it
+        wrote is removed and the cancel audited (while the store still takes writes)."""
+        if self._cancel is not None:
+            self._cancel.set()
 
     # -- which incident
 
@@ -165,11 +172,16 @@ class EvidenceActions:
         dialog.rejected.connect(on_cancel)
         dialog.open()
 
+        def show(done: int, total: int, name: str) -> None:
+            if self.progress is dialog:  # not once the export is over and its dialog gone
+                dialog.show_progress(done, total, name)
+
         def progress(done: int, total: int, name: str) -> None:  # on the worker thread
-            loop.call_soon_threadsafe(dialog.show_progress, done, total, name)
+            loop.call_soon_threadsafe(show, done, total, name)
 
         write = store_writer(core.store)
         self.exporting = True
+        self._cancel = cancel
         # A thread of its own, at a lower priority than the GUI thread, gone once done.
         worker = ThreadPoolExecutor(1, "evidence-export", initializer=lower_priority)
         try:
@@ -179,6 +191,9 @@ class EvidenceActions:
                     core, actor, incident_id, dest, progress, cancel=cancel, write=write
                 ),
             )
+        except asyncio.CancelledError:  # the window's tasks are cancelled: stop the worker too
+            cancel.set()
+            raise
         except ExportCancelled:
             self._banner("", f"Export of {number} cancelled; nothing of it was kept.")
             return
@@ -194,6 +209,7 @@ class EvidenceActions:
         finally:
             worker.shutdown(wait=False)
             self.exporting = False
+            self._cancel = None
             core.bus.publish(write.changes)  # type: ignore[attr-defined]
             dialog.done(QDialog.DialogCode.Accepted)
             dialog.deleteLater()
