@@ -1,7 +1,8 @@
 """Work → Legal hold… (Ctrl+Shift+H) and Export evidence… (Ctrl+Shift+E) on the call-taker
 window of supervisors and administrators, for the incident in hand or the one selected in the
-queue. The export runs on a worker thread: the window keeps working, the progress dialog shows
-bytes and the file being copied, and Cancel stops it and removes what was written."""
+queue. The export runs on a worker thread: the window keeps working, the progress window (not
+modal; Esc hides it, Export evidence shows it again) shows bytes and the file being copied, and
+Cancel asks, then stops it and removes what was written."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
@@ -128,8 +130,11 @@ class EvidenceActions:
     # -- export
 
     def export_evidence(self) -> None:
-        if self.exporting:
-            self._banner("error", "An export is already running.")
+        if self.exporting:  # one at a time: bring its progress back
+            if self.progress is not None:
+                self.progress.bring_back()
+            else:
+                self._banner("error", "An export is already running.")
             return
         incident_id = self.target()
         if incident_id is not None:
@@ -165,12 +170,8 @@ class EvidenceActions:
         dialog = ExportProgress(number, str(dest), self.window)
         self.progress = dialog
 
-        def on_cancel() -> None:
-            cancel.set()
-            dialog.cancelling()
-
-        dialog.rejected.connect(on_cancel)
-        dialog.open()
+        dialog.stop_requested.connect(cancel.set)  # asked first, in the dialog
+        dialog.show()  # not modal: the desk stays usable while it runs
 
         def show(done: int, total: int, name: str) -> None:
             if self.progress is dialog:  # not once the export is over and its dialog gone
@@ -211,9 +212,10 @@ class EvidenceActions:
             self.exporting = False
             self._cancel = None
             core.bus.publish(write.changes)  # type: ignore[attr-defined]
-            dialog.done(QDialog.DialogCode.Accepted)
-            dialog.deleteLater()
             self.progress = None
+            if shiboken6.isValid(dialog):  # not when its window went first (signing out)
+                dialog.done(QDialog.DialogCode.Accepted)
+                dialog.deleteLater()
         self.last_result = result
         elsewhere = (
             f"; {result.not_included} held elsewhere (listed)" if result.not_included else ""
