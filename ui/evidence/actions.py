@@ -101,8 +101,9 @@ class EvidenceActions:
     async def _legal_hold(self, incident_id: uuid.UUID) -> None:
         core, actor = self.window.core, self.window.actor
         summary = await core.store.read(core.incidents.summary, incident_id)
-        current = await core.store.read(holds.active_hold, incident_id)
-        dialog = HoldDialog(summary.number, current, self.window)
+        in_force = await core.store.read(holds.active_holds, incident_id)
+        current = in_force[0] if in_force else None
+        dialog = HoldDialog(summary.number, current, self.window, others=len(in_force) - 1)
         self.hold_dialog = dialog
         result = await await_dialog(dialog)
         reason, case_number = dialog.values()
@@ -122,8 +123,15 @@ class EvidenceActions:
                 )
                 self._banner("ok", f"{summary.number} is on legal hold.")
             else:
-                await core.store.write(holds.release_hold, actor, incident_id, reason, core.clock())
-                self._banner("ok", f"Legal hold on {summary.number} released.")
+                released = await core.store.write(
+                    holds.release_hold, actor, incident_id, reason, core.clock()
+                )
+                if len(released) == 1:
+                    self._banner("ok", f"Legal hold on {summary.number} released.")
+                else:
+                    self._banner(
+                        "ok", f"All {len(released)} legal holds on {summary.number} released."
+                    )
         except EXPECTED as exc:
             self._banner("error", f"Hold not changed. {user_message(exc)}")
 

@@ -27,7 +27,14 @@ def _mb(n: int) -> str:
 class HoldDialog(QDialog):
     """Place a hold (reason required, case number optional) or release the one in force."""
 
-    def __init__(self, number: str, hold: HoldView | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        number: str,
+        hold: HoldView | None,
+        parent: QWidget | None = None,
+        *,
+        others: int = 0,  # further holds in force (releasing releases them all)
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("holdDialog")
         self.hold = hold
@@ -48,9 +55,15 @@ class HoldDialog(QDialog):
             accept_text = "Place hold"
         else:
             case = f", case {hold.case_number}" if hold.case_number else ""
+            more = (
+                f" And {others} more hold{'s' if others != 1 else ''} in force: releasing "
+                "releases them all."
+                if others
+                else ""
+            )
             status = QLabel(
                 f"On hold since {hold.placed_at:%Y-%m-%d %H:%M} UTC by {hold.placed_by}{case}: "
-                f"{hold.reason}",
+                f"{hold.reason}.{more}",
                 objectName="holdStatus",
             )
             form.addRow("Why release", self.reason)
