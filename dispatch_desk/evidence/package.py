@@ -91,6 +91,7 @@ def _staging(dest_dir: Path, plan: ExportPlan) -> Path:
     dest_dir.mkdir(parents=True, exist_ok=True)
     folder = dest_dir / f".{_stem(plan)}.partial-{uuid.uuid4().hex[:8]}"
     folder.mkdir(mode=0o700)
+    folder.chmod(0o700)  # whatever the umask
     return folder
 
 
@@ -101,6 +102,31 @@ def _final(dest_dir: Path, plan: ExportPlan) -> Path:
         if not folder.exists() and not folder.is_symlink():
             return folder
     raise FileExistsError(f"{dest_dir}: too many packages named {stem}")
+
+
+def _owner_only_folder(folder: Path, path: Path) -> None:
+    """Make ``path``'s parent folders inside ``folder`` readable by their owner only (0700),
+    as the media folder is: a package is caller data."""
+    parent = path.parent
+    missing = []
+    while parent != folder and not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700)
+        each.chmod(0o700)  # whatever the umask
+
+
+def _open_owner_only(path: Path) -> Any:
+    """A new file readable and writable by its owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)  # whatever the umask
+    return os.fdopen(fd, "wb")
+
+
+def _write_owner_only(path: Path, data: bytes) -> None:
+    with _open_owner_only(path) as handle:
+        handle.write(data)
 
 
 class _Writer:
@@ -128,8 +154,8 @@ class _Writer:
     def put(self, rel: str, data: bytes, **extra: Any) -> None:
         self._check()
         path = self.folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        _owner_only_folder(self.folder, path)
+        _write_owner_only(path, data)
         self.entries.append(
             {"path": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), **extra}
         )
@@ -137,11 +163,11 @@ class _Writer:
     def copy(self, rel: str, source: Path, **extra: Any) -> str:
         """Copy ``source`` in, hashing as it goes; returns its SHA-256."""
         path = self.folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only_folder(self.folder, path)
         digest = hashlib.sha256()
         size = 0
         self._report(rel, force=True)
-        with source.open("rb") as src, path.open("wb") as dst:
+        with source.open("rb") as src, _open_owner_only(path) as dst:
             while True:
                 self._check()
                 piece = src.read(CHUNK)
@@ -245,8 +271,8 @@ def write_package(
             "notes": plan.notes + warnings,
         }
         data = _canonical(manifest)
-        (folder / MANIFEST).write_bytes(data)
-        (folder / SIGNATURE).write_text(_b64(key.sign(data)) + "\n", encoding="ascii")
+        _write_owner_only(folder / MANIFEST, data)
+        _write_owner_only(folder / SIGNATURE, (_b64(key.sign(data)) + "\n").encode("ascii"))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -313,7 +339,11 @@ def export_package(
     agency = settings.evidence.agency_name or core.profile.name
     # The role check first, then everything read in one transaction.
     plan = write(plan_export, actor, incident_id, core.clock(), agency, core.profile)
-    key = signing.load_private(signing.private_key_path(settings.evidence, core.paths))
+    try:
+        key = signing.load_private(signing.private_key_path(settings.evidence, core.paths))
+    except signing.SigningKeyError as exc:  # after the role check: a failed export, on record
+        _record_failure(write, actor, plan, "failed", str(exc))
+        raise
     try:
         result = write_package(
             plan,

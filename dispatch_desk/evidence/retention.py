@@ -307,19 +307,22 @@ def _take(
     *,
     orphan_ok: Callable[[_Row], bool] = lambda _row: False,
 ) -> None:
-    removable = _sort(session, rows, result, orphan_ok=orphan_ok)
-    for row in removable:
+    removable = []
+    for row in _sort(session, rows, result, orphan_ok=orphan_ok):
         if row.file_name and row.workstation == ctx.workstation and ctx.media_dir is not None:
             path = _media_path(ctx, row.file_name)
-            if path is None:
+            if path is None:  # kept with its row: without the row nothing would know of it
                 result.problems.append(
-                    f"{row.file_name}: outside the media folder, left alone (row {row.id})"
+                    f"{row.file_name}: outside the media folder: file and record kept "
+                    f"(row {row.id}); see to it by hand"
                 )
-            elif ctx.dry_run:
+                continue
+            if ctx.dry_run:
                 if path.is_file():
                     result.bytes_freed += path.stat().st_size
             else:
                 result.files.append(row.file_name)
+        removable.append(row)
     result.removed += len(removable)
     if not ctx.dry_run and removable:
         _delete(session, ctx, model, [r.id for r in removable])
@@ -592,7 +595,10 @@ def run_retention(
             raise RetentionFailed(kind, report, exc) from exc
         if not finished:
             report.stopped.append(kind)
-    write(record_run, actor, report)
+    try:
+        write(record_run, actor, report)
+    except Exception as exc:  # every removal is audited already; the summary is not
+        raise RetentionFailed("the run's own record", report, exc) from exc
     if any(r.problems for r in report.kinds.values()):
         logger.warning(
             "retention: %s",

@@ -281,3 +281,25 @@ def test_a_malformed_manifest_is_named_without_a_traceback(
     assert "Traceback" not in result.stderr and result.stderr == ""
     assert any(named in line for line in result.stdout.splitlines()), result.stdout
     assert "the signature does not match the manifest" in result.stdout
+
+
+def test_retention_on_a_locked_cache_says_so_without_a_traceback(
+    setup: dict[str, object],
+) -> None:
+    home: Path = setup["home"]  # type: ignore[assignment]
+    database = home / "data" / "cache.sqlite3"
+    assert database.exists()
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        result = run("retention", "run", home=home)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    said = [
+        line for line in result.stderr.splitlines() if line.startswith("dispatch-desk: retention")
+    ]
+    assert len(said) == 1 and "locked by another program" in said[0], result.stderr
+    assert said[0].endswith("Nothing was removed.")

@@ -103,3 +103,30 @@ def test_an_audit_record_refused_removes_the_package_and_the_failure_is_audited(
     events = core.store.read_sync(audit.list_events, action="evidence.export")
     assert [e.outcome for e in events] == ["failed"]
     assert "StoreBusy" in events[0].detail["detail"]
+
+
+def test_package_files_are_readable_by_their_owner_only(
+    core: DeskCore, supervisor: Actor, case: Case, key: signing.Ed25519PrivateKey, tmp_path: Path
+) -> None:
+    # Like the media folder: caller data is not for every account on the machine.
+    result = export_package(core, supervisor, case.incident_id, tmp_path / "out")
+    modes = {
+        p.relative_to(result.folder).as_posix(): p.stat().st_mode & 0o777
+        for p in [result.folder, *result.folder.rglob("*")]
+    }
+    assert modes["."] == 0o700
+    assert {m for p, m in modes.items() if (result.folder / p).is_dir()} == {0o700}
+    files = {p: m for p, m in modes.items() if (result.folder / p).is_file()}
+    assert "manifest.json" in files and "media/photo/photo-1.jpg" in files
+    assert set(files.values()) == {0o600}, files
+
+
+def test_a_missing_signing_key_is_audited_after_the_role_check(
+    core: DeskCore, supervisor: Actor, case: Case, tmp_path: Path
+) -> None:
+    with pytest.raises(signing.SigningKeyError):
+        export_package(core, supervisor, case.incident_id, tmp_path / "out")
+    events = core.store.read_sync(audit.list_events, action="evidence.export")
+    assert [(e.username, e.outcome) for e in events] == [(supervisor.username, "failed")]
+    assert "dispatch-desk evidence keygen" in events[0].detail["detail"]
+    assert _entries(tmp_path / "out") == []

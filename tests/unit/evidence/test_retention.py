@@ -180,6 +180,9 @@ def test_a_file_name_outside_the_media_folder_is_left_alone(
     report = _run(core)
     assert outside.read_text() == "not the desk's to delete"
     assert any("outside the media folder" in p for p in report.kinds["recordings"].problems)
+    # The row is kept with the file it names: removing it would lose track of that file.
+    assert _present(core, case)["citizen_media"] == 1
+    assert report.kinds["recordings"].removed == 1  # the other desk's recording (row only)
 
 
 def test_audit_kind_is_pluggable(core: DeskCore, clock: FakeClock) -> None:
