@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dispatch_desk.eido.ids import EIDO_VERSION, parse_stamp
+from dispatch_desk.eido.ids import EIDO_VERSION, PURPOSE_TIMES, parse_stamp
 
 MAX_BYTES = 5_000_000  # a large incident is some hundreds of kilobytes
 MAX_DEPTH = 40
@@ -173,6 +173,48 @@ def _depth(value: Any, limit: int) -> bool:
     return True
 
 
+def _text_depth(text: str, limit: int) -> bool:
+    """Whether JSON held in a string nests at most ``limit`` levels, by counting brackets (those
+    inside the JSON's own strings do not count): found without parsing it, which for a deep
+    enough text would exhaust Python's recursion limit."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def _check_embedded(name: str, obj: Any, where: str, out: list[Problem]) -> None:
+    """The JSON the importer reads out of a string (the incident's times) nests no deeper than
+    the document may."""
+    if name != "additionalDataComponent" or not isinstance(obj, dict):
+        return
+    value = obj.get("additionalDataByValue")
+    if (
+        obj.get("urlPurpose") == PURPOSE_TIMES
+        and isinstance(value, str)
+        and len(value) <= MAX_STRING  # a longer one is refused as too long already
+        and not _text_depth(value, MAX_DEPTH)
+    ):
+        out.append(
+            Problem(f"{where}.additionalDataByValue", f"nested more than {MAX_DEPTH} levels deep")
+        )
+
+
 def _is_ref(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("$ref"), str)
 
@@ -227,6 +269,7 @@ def _check_object(name: str, obj: Any, where: str, out: list[Problem]) -> None:
                 out.append(Problem(f"{where}.{field}", "is missing"))
             continue
         _check_value(kind, obj[field], f"{where}.{field}", out)
+    _check_embedded(name, obj, where, out)
     if name == "incidentComponent" and isinstance(obj.get("dispositionComponent"), list):
         for n, item in enumerate(obj["dispositionComponent"]):
             _check_object("dispositionComponent", item, f"{where}.dispositionComponent[{n}]", out)

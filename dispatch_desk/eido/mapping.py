@@ -240,7 +240,7 @@ def map_times(job: ImportJob) -> dict[str, datetime]:
                 for key in ("created", "closed"):
                     if key in values:
                         found[key] = parse_stamp(values[key])
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, RecursionError):
                 job.skip(
                     f"{path}.additionalDataByValue", "not the incident's times as we write them"
                 )

@@ -12,6 +12,7 @@ import getpass
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from dispatch_desk.config.paths import Paths
 from dispatch_desk.config.settings import Settings
@@ -193,8 +194,14 @@ def _retention(settings: Settings, paths: Paths, dry_run: bool, central: str | N
     if central:
         return _retention_central(settings, paths, dry_run, central)
     from dispatch_desk.desk import DeskCore
+    from dispatch_desk.evidence.retention import RetentionFailed
+    from dispatch_desk.storage.database import StoreUnavailable
 
-    core = DeskCore.open(settings, paths)
+    try:
+        core = DeskCore.open(settings, paths)
+    except StoreUnavailable as exc:
+        _err(f"retention: {exc.user_message} Nothing was removed.")
+        return 1
     try:
         report = run_retention(
             direct_writer(core.store),
@@ -205,6 +212,15 @@ def _retention(settings: Settings, paths: Paths, dry_run: bool, central: str | N
             media_dir=paths.media_dir,
             dry_run=dry_run,
         )
+    except StoreUnavailable as exc:  # before anything was removed: the first write is the check
+        _err(f"retention: {exc.user_message} Nothing was removed.")
+        return 1
+    except RetentionFailed as exc:
+        _failed(exc)
+        return 1
+    except PermissionDenied as exc:
+        _err(f"retention: {exc}")
+        return 1
     finally:
         core.close()
     print(f"retention on this workstation's cache{' (dry run)' if dry_run else ''}:")
@@ -213,12 +229,24 @@ def _retention(settings: Settings, paths: Paths, dry_run: bool, central: str | N
     return 0
 
 
+def _failed(exc: Any) -> None:
+    from dispatch_desk.storage.database import StoreUnavailable
+
+    cause = exc.cause
+    why = cause.user_message if isinstance(cause, StoreUnavailable) else str(cause)
+    _err(
+        f"retention: stopped at {exc.kind!r}: {why} Removed before that (each removal "
+        f"audited): {exc.report.removed_text()}."
+    )
+
+
 def _retention_central(settings: Settings, paths: Paths, dry_run: bool, url: str) -> int:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
 
-    from dispatch_desk.evidence.retention import run_retention
+    from dispatch_desk.evidence.retention import RetentionFailed, run_retention
     from dispatch_desk.evidence.writes import direct_writer
+    from dispatch_desk.storage.database import StoreUnavailable
     from dispatch_desk.storage.migrate import SCHEMA_HEAD, current_revision
     from dispatch_desk.storage.store import Store
     from dispatch_desk.sync.admin import sqlalchemy_url
@@ -250,6 +278,12 @@ def _retention_central(settings: Settings, paths: Paths, dry_run: bool, url: str
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         _err(f"retention: central database: {first}")
+        return 1
+    except StoreUnavailable as exc:
+        _err(f"retention: central database: {exc} Nothing was removed.")
+        return 1
+    except RetentionFailed as exc:
+        _failed(exc)
         return 1
     finally:
         store.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -68,6 +69,59 @@ def active_hold(session: Session, incident_id: uuid.UUID) -> HoldView | None:
         .limit(1)
     )
     return _view(hold) if hold is not None else None
+
+
+class HeldRecords(RuleViolation):
+    """Records of an incident on legal hold were to be moved to another incident: refused, and
+    the refusal is audited in a transaction of its own (see ``Store.write_sync``)."""
+
+    record_after_rollback: Any = None
+
+
+def refuse_if_held(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    incident_id: uuid.UUID | None,
+    action: str,
+    what: str,
+    **detail: Any,
+) -> None:
+    """Refuse moving ``what`` away from ``incident_id`` while it is on hold: retention keeps a
+    held incident's records, and a move would hand them to an incident that is not held."""
+    if incident_id is None:
+        return
+    hold = active_hold(session, incident_id)
+    if hold is None:
+        return
+    number = session.scalar(select(Incident.number).where(Incident.id == incident_id)) or ""
+    refused = HeldRecords(
+        f"{number} is on legal hold ({hold.reason}): {what} stays with it until the hold "
+        "is released; nothing was moved."
+    )
+    refused.record_after_rollback = lambda s: audit.record(
+        s,
+        actor,
+        now,
+        action,
+        outcome="refused",
+        held_incident=str(incident_id),
+        hold=str(hold.id),
+        why="legal hold",
+        **detail,
+    )
+    raise refused
+
+
+def active_holds(session: Session, incident_id: uuid.UUID) -> list[HoldView]:
+    """Every hold in force on the incident, oldest first: usually one, but a hold placed on
+    another desk while it was offline arrives by sync beside the one placed here."""
+    rows = session.scalars(
+        select(LegalHold)
+        .where(LegalHold.incident_id == incident_id, LegalHold.released_at.is_(None))
+        .order_by(LegalHold.placed_at, LegalHold.id)
+    )
+    return [_view(h) for h in rows]
 
 
 def holds_of(session: Session, incident_id: uuid.UUID) -> list[HoldView]:
@@ -158,35 +212,45 @@ def place_hold(
 
 def release_hold(
     session: Session, actor: Actor, incident_id: uuid.UUID, reason: str, now: datetime
-) -> HoldView:
+) -> list[HoldView]:
+    """Release every hold in force on the incident (oldest first, as returned): a release that
+    left one in force while saying "released" would mislead whoever ran it."""
     audit.require(actor, now, "evidence.release", HOLD_ROLES, incident=str(incident_id))
     reason = _clean(reason, "reason for the release", REASON_MAX, required=True)
     incident = _incident(session, incident_id)
-    hold = session.scalar(
-        select(LegalHold)
-        .where(LegalHold.incident_id == incident_id, LegalHold.released_at.is_(None))
-        .order_by(LegalHold.placed_at)
-        .limit(1)
+    held = list(
+        session.scalars(
+            select(LegalHold)
+            .where(LegalHold.incident_id == incident_id, LegalHold.released_at.is_(None))
+            .order_by(LegalHold.placed_at, LegalHold.id)
+        )
     )
-    if hold is None:
+    if not held:
         raise RuleViolation(f"{incident.number} is not on hold.")
-    hold.released_by = actor.user_id
-    hold.released_by_name = actor.display_name or actor.username
-    hold.released_at = now
-    hold.release_reason = reason
-    hold.updated_at = now
-    _narrate(session, actor, incident, f"Legal hold released: {reason}", now)
-    audit.record(
-        session,
-        actor,
-        now,
-        "evidence.release",
-        entity_type="incident",
-        entity_id=incident.id,
-        number=incident.number,
-        reason=reason,
-        hold=str(hold.id),
-    )
+    for hold in held:
+        hold.released_by = actor.user_id
+        hold.released_by_name = actor.display_name or actor.username
+        hold.released_at = now
+        hold.release_reason = reason
+        hold.updated_at = now
+        audit.record(
+            session,
+            actor,
+            now,
+            "evidence.release",
+            entity_type="incident",
+            entity_id=incident.id,
+            number=incident.number,
+            reason=reason,
+            hold=str(hold.id),
+            released_together=len(held),
+        )
+    if len(held) == 1:
+        text = f"Legal hold released: {reason}"
+    else:
+        which = "; ".join(h.reason for h in held)
+        text = f"Legal holds released ({len(held)}: {which}): {reason}"
+    _narrate(session, actor, incident, text, now)
     note_change(session, "legal_hold", incident.id)
     note_change(session, "incident", incident.id)
-    return _view(hold)
+    return [_view(h) for h in held]

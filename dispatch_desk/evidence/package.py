@@ -8,15 +8,22 @@ records clerk may zip it (or burn it) with any tool; the manifest still verifies
 Media are copied and hashed in one pass, in 1 MiB pieces, on the calling thread (the desk runs
 the export on a worker thread): progress is reported as bytes done of the total, and a cancel
 between pieces removes the half-made folder. Supervisors and administrators only; audited
-(``evidence.export`` with the manifest's SHA-256), a cancelled export too.
+(``evidence.export`` with the manifest's SHA-256), a cancelled or failed export too.
+
+The package is written into a hidden staging folder in the destination and renamed into place
+only after its ``evidence.export`` record is committed: a signed package never exists without
+its record. If the record cannot be written (the desk closing, the database refusing) the
+staging folder is removed and the failure audited when the store still takes writes.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -39,6 +46,8 @@ FORMAT = "dispatch-desk-evidence/1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 CHUNK = 1 << 20
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # bytes done, bytes in all, file being copied
 
@@ -72,17 +81,52 @@ def _canonical(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def _folder(dest_dir: Path, plan: ExportPlan) -> Path:
-    stem = f"evidence-{plan.number}-{plan.at.strftime('%Y%m%dT%H%M%SZ')}"
+def _stem(plan: ExportPlan) -> str:
+    return f"evidence-{plan.number}-{plan.at.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def _staging(dest_dir: Path, plan: ExportPlan) -> Path:
+    """A hidden folder in ``dest_dir`` the package is written into: it is renamed into place
+    only once its export is on the audit trail (no signed package without its record)."""
     dest_dir.mkdir(parents=True, exist_ok=True)
+    folder = dest_dir / f".{_stem(plan)}.partial-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o700)  # whatever the umask
+    return folder
+
+
+def _final(dest_dir: Path, plan: ExportPlan) -> Path:
+    stem = _stem(plan)
     for n in range(1, 1000):
         folder = dest_dir / (stem if n == 1 else f"{stem}-{n}")
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder
+        if not folder.exists() and not folder.is_symlink():
+            return folder
     raise FileExistsError(f"{dest_dir}: too many packages named {stem}")
+
+
+def _owner_only_folder(folder: Path, path: Path) -> None:
+    """Make ``path``'s parent folders inside ``folder`` readable by their owner only (0700),
+    as the media folder is: a package is caller data."""
+    parent = path.parent
+    missing = []
+    while parent != folder and not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700)
+        each.chmod(0o700)  # whatever the umask
+
+
+def _open_owner_only(path: Path) -> Any:
+    """A new file readable and writable by its owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)  # whatever the umask
+    return os.fdopen(fd, "wb")
+
+
+def _write_owner_only(path: Path, data: bytes) -> None:
+    with _open_owner_only(path) as handle:
+        handle.write(data)
 
 
 class _Writer:
@@ -110,8 +154,8 @@ class _Writer:
     def put(self, rel: str, data: bytes, **extra: Any) -> None:
         self._check()
         path = self.folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        _owner_only_folder(self.folder, path)
+        _write_owner_only(path, data)
         self.entries.append(
             {"path": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), **extra}
         )
@@ -119,11 +163,11 @@ class _Writer:
     def copy(self, rel: str, source: Path, **extra: Any) -> str:
         """Copy ``source`` in, hashing as it goes; returns its SHA-256."""
         path = self.folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only_folder(self.folder, path)
         digest = hashlib.sha256()
         size = 0
         self._report(rel, force=True)
-        with source.open("rb") as src, path.open("wb") as dst:
+        with source.open("rb") as src, _open_owner_only(path) as dst:
             while True:
                 self._check()
                 piece = src.read(CHUNK)
@@ -156,7 +200,9 @@ def write_package(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
-    """Make the package folder under ``dest_dir`` (file work only: no database here)."""
+    """Make the package in a hidden staging folder under ``dest_dir`` (file work only: no
+    database here); ``result.folder`` is that staging folder until :func:`export_package`
+    renames it into place."""
     included: list[tuple[Any, Path]] = []
     not_included: list[dict[str, Any]] = []
     for item in plan.media:
@@ -176,7 +222,7 @@ def write_package(
         else:
             included.append((item, source))
     total = sum(source.stat().st_size for _, source in included)
-    folder = _folder(dest_dir, plan)
+    folder = _staging(dest_dir, plan)
     writer = _Writer(folder, total, progress, cancel)
     warnings: list[str] = []
     try:
@@ -225,8 +271,8 @@ def write_package(
             "notes": plan.notes + warnings,
         }
         data = _canonical(manifest)
-        (folder / MANIFEST).write_bytes(data)
-        (folder / SIGNATURE).write_text(_b64(key.sign(data)) + "\n", encoding="ascii")
+        _write_owner_only(folder / MANIFEST, data)
+        _write_owner_only(folder / SIGNATURE, (_b64(key.sign(data)) + "\n").encode("ascii"))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -293,7 +339,11 @@ def export_package(
     agency = settings.evidence.agency_name or core.profile.name
     # The role check first, then everything read in one transaction.
     plan = write(plan_export, actor, incident_id, core.clock(), agency, core.profile)
-    key = signing.load_private(signing.private_key_path(settings.evidence, core.paths))
+    try:
+        key = signing.load_private(signing.private_key_path(settings.evidence, core.paths))
+    except signing.SigningKeyError as exc:  # after the role check: a failed export, on record
+        _record_failure(write, actor, plan, "failed", str(exc))
+        raise
     try:
         result = write_package(
             plan,
@@ -305,10 +355,53 @@ def export_package(
             cancel=cancel,
         )
     except ExportCancelled:
-        write(record_export, actor, plan, None, "cancelled")
+        _record_failure(write, actor, plan, "cancelled", "")
         raise
     except OSError as exc:
-        write(record_export, actor, plan, None, "failed", f"{exc.filename or ''}: {exc.strerror}")
+        _record_failure(write, actor, plan, "failed", f"{exc.filename or ''}: {exc.strerror}")
         raise
-    write(record_export, actor, plan, result, "ok")
+    staged, result.folder = result.folder, _final(dest_dir, plan)
+    try:
+        write(record_export, actor, plan, result, "ok")
+    except BaseException as exc:
+        shutil.rmtree(staged, ignore_errors=True)
+        _record_failure(
+            write,
+            actor,
+            plan,
+            "failed",
+            f"the export could not be recorded ({type(exc).__name__}: {exc}); "
+            "its package was removed",
+        )
+        raise
+    try:
+        if result.folder.exists() or result.folder.is_symlink():
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(result.folder))
+        staged.rename(result.folder)
+    except OSError as exc:
+        shutil.rmtree(staged, ignore_errors=True)
+        _record_failure(
+            write,
+            actor,
+            plan,
+            "failed",
+            f"{exc.filename or result.folder}: {exc.strerror}: not put in place; "
+            "its package was removed",
+        )
+        raise
     return result
+
+
+def _record_failure(write: Write, actor: Actor, plan: ExportPlan, outcome: str, why: str) -> None:
+    """Audit a failed or cancelled export when the store still takes writes (the desk may be
+    closing); when it does not, say so in the log: nothing of the package is left."""
+    try:
+        write(record_export, actor, plan, None, outcome, why)
+    except Exception as exc:  # the store is gone or refusing: log it instead
+        logger.warning(
+            "evidence export of %s %s and could not be audited (%s: %s); no package was kept",
+            plan.number,
+            outcome,
+            type(exc).__name__,
+            exc,
+        )

@@ -10,6 +10,13 @@ that a workstation pulling the log from the start never brings it back.
 A kind is pruned by a registered function; "audit" by the audit trail's own pruner, which cuts
 each chain only at its start (leaving a verifiable anchor) and never past an entry about an
 incident on hold. The run's report is audited.
+
+A kind is removed in batches (``BATCH`` candidate rows per table and per write), each batch one
+transaction holding its own ``retention.remove`` audit record with its counts: the store's one
+writer is never held for a whole kind (a dispatcher's save waits for one batch at most), and
+whatever happens later in the run, every removal is already on the trail. A run that fails is
+recorded (``retention.run``, outcome "failed", with what it did) and raised as
+:class:`RetentionFailed`, which says which kind failed and what was removed before it.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,6 +56,7 @@ from dispatch_desk.storage.models import (
 logger = logging.getLogger(__name__)
 
 _CHUNK = 500
+BATCH = 500  # candidate rows looked at per table in one write
 
 
 @dataclass
@@ -61,6 +69,16 @@ class KindResult:
     skipped: int = 0  # records kept because their incident (or conversation) is still open
     problems: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # media files to remove once committed
+    more: bool = False  # a batch: rows beyond ``after`` are left to look at
+    after: dict[str, uuid.UUID] = field(default_factory=dict)  # table -> last id looked at
+
+    def add(self, part: KindResult) -> None:
+        """Count one batch's result in (its files already removed)."""
+        self.removed += part.removed
+        self.bytes_freed += part.bytes_freed
+        self.held += part.held
+        self.skipped += part.skipped
+        self.problems.extend(p for p in part.problems if p not in self.problems)
 
     def counts(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -82,6 +100,8 @@ class PruneContext:
     workstation: str
     media_dir: Path | None  # None: files are not on this database's machine (central)
     central: bool = False
+    limit: int | None = None  # candidate rows looked at per table in this batch; None: all
+    after: Mapping[str, uuid.UUID] = field(default_factory=dict)  # table -> last id looked at
 
 
 Pruner = Callable[[Session, PruneContext, KindResult], None]
@@ -122,14 +142,25 @@ class RetentionReport:
     central: bool
     kinds: dict[str, KindResult] = field(default_factory=dict)
     not_run: list[str] = field(default_factory=list)  # kinds with a policy but no pruner
+    stopped: list[str] = field(default_factory=list)  # kinds left (or cut short) by a stop
+    failed: dict[str, str] = field(default_factory=dict)  # {"kind": ..., "error": ...}
 
     def as_detail(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "dry_run": self.dry_run,
             "central": self.central,
             "kinds": {k: r.counts() for k, r in self.kinds.items()},
             "not_run": list(self.not_run),
         }
+        if self.stopped:
+            out["stopped"] = list(self.stopped)
+        if self.failed:
+            out["failed"] = dict(self.failed)
+        return out
+
+    def removed_text(self) -> str:
+        done = [f"{k} {r.removed}" for k, r in self.kinds.items() if r.removed]
+        return ", ".join(done) or "nothing"
 
     def lines(self) -> list[str]:
         verb = "would remove" if self.dry_run else "removed"
@@ -142,7 +173,24 @@ class RetentionReport:
             out.extend(f"{'':<16} ! {p}" for p in r.problems)
         for kind in self.not_run:
             out.append(f"{kind:<16} not run: no pruner for this kind on this version")
+        for kind in self.stopped:
+            out.append(f"{kind:<16} stopped: the desk was closing; the rest waits for the next run")
+        if self.failed:
+            out.append(f"{self.failed['kind']:<16} FAILED: {self.failed['error']}")
         return out
+
+
+class RetentionFailed(Exception):
+    """A kind failed part-way through a run; what was removed before it is audited."""
+
+    def __init__(self, kind: str, report: RetentionReport, cause: BaseException) -> None:
+        super().__init__(
+            f"retention stopped at {kind!r} ({type(cause).__name__}: {cause}); removed before "
+            f"that, each removal audited: {report.removed_text()}"
+        )
+        self.kind = kind
+        self.report = report
+        self.cause = cause
 
 
 def _size(n: int) -> str:
@@ -204,6 +252,25 @@ def _sort(
     return removable
 
 
+def _page(
+    session: Session, ctx: PruneContext, result: KindResult, model: Any, query: Any
+) -> list[Any]:
+    """The next ``ctx.limit`` candidate rows of ``model`` (ids after the last batch's), in id
+    order; ``query`` selects the id first. Without a limit, all of them."""
+    name = model.__tablename__
+    after = ctx.after.get(name)
+    if after is not None:
+        query = query.where(model.id > after)
+    if ctx.limit is None:
+        return list(session.execute(query))
+    rows = list(session.execute(query.order_by(model.id).limit(ctx.limit)))
+    if rows:
+        result.after[name] = rows[-1][0]
+    if len(rows) >= ctx.limit:
+        result.more = True
+    return rows
+
+
 def _delete(session: Session, ctx: PruneContext, model: Any, ids: list[uuid.UUID]) -> None:
     name = model.__tablename__
     for start in range(0, len(ids), _CHUNK):
@@ -241,43 +308,48 @@ def _take(
     *,
     orphan_ok: Callable[[_Row], bool] = lambda _row: False,
 ) -> None:
-    removable = _sort(session, rows, result, orphan_ok=orphan_ok)
-    for row in removable:
+    removable = []
+    for row in _sort(session, rows, result, orphan_ok=orphan_ok):
         if row.file_name and row.workstation == ctx.workstation and ctx.media_dir is not None:
             path = _media_path(ctx, row.file_name)
-            if path is None:
+            if path is None:  # kept with its row: without the row nothing would know of it
                 result.problems.append(
-                    f"{row.file_name}: outside the media folder, left alone (row {row.id})"
+                    f"{row.file_name}: outside the media folder: file and record kept "
+                    f"(row {row.id}); see to it by hand"
                 )
-            elif ctx.dry_run:
+                continue
+            if ctx.dry_run:
                 if path.is_file():
                     result.bytes_freed += path.stat().st_size
             else:
                 result.files.append(row.file_name)
+        removable.append(row)
     result.removed += len(removable)
     if not ctx.dry_run and removable:
         _delete(session, ctx, model, [r.id for r in removable])
 
 
-def _media_rows(session: Session, cutoff: datetime, kinds: Sequence[MediaKind]) -> list[_Row]:
+def _media_rows(
+    session: Session, ctx: PruneContext, result: KindResult, kinds: Sequence[MediaKind]
+) -> list[_Row]:
     query = select(
         CitizenMedia.id,
         CitizenMedia.incident_id,
         CitizenMedia.file_name,
         CitizenMedia.size_bytes,
         CitizenMedia.workstation,
-    ).where(CitizenMedia.at < cutoff, CitizenMedia.kind.in_(list(kinds)))
-    return [_Row(*r) for r in session.execute(query)]
+    ).where(CitizenMedia.at < ctx.cutoff, CitizenMedia.kind.in_(list(kinds)))
+    return [_Row(*r) for r in _page(session, ctx, result, CitizenMedia, query)]
 
 
 def prune_recordings(session: Session, ctx: PruneContext, result: KindResult) -> None:
-    rows = _media_rows(session, ctx.cutoff, [MediaKind.RECORDING])
+    rows = _media_rows(session, ctx, result, [MediaKind.RECORDING])
     _take(session, ctx, result, CitizenMedia, rows)
 
 
 def prune_media(session: Session, ctx: PruneContext, result: KindResult) -> None:
     kinds = [MediaKind.PHOTO, MediaKind.VIDEO, MediaKind.STILL, MediaKind.EVENTS]
-    _take(session, ctx, result, CitizenMedia, _media_rows(session, ctx.cutoff, kinds))
+    _take(session, ctx, result, CitizenMedia, _media_rows(session, ctx, result, kinds))
     query = select(
         CameraStill.id,
         CameraStill.incident_id,
@@ -285,20 +357,29 @@ def prune_media(session: Session, ctx: PruneContext, result: KindResult) -> None
         CameraStill.size_bytes,
         CameraStill.workstation,
     ).where(CameraStill.at < ctx.cutoff)
-    _take(session, ctx, result, CameraStill, [_Row(*r) for r in session.execute(query)])
+    stills = _page(session, ctx, result, CameraStill, query)
+    _take(session, ctx, result, CameraStill, [_Row(*r) for r in stills])
 
 
 def prune_chat(session: Session, ctx: PruneContext, result: KindResult) -> None:
-    chat = session.execute(
-        select(CitizenMessage.id, CitizenMessage.incident_id).where(CitizenMessage.at < ctx.cutoff)
+    chat = _page(
+        session,
+        ctx,
+        result,
+        CitizenMessage,
+        select(CitizenMessage.id, CitizenMessage.incident_id).where(CitizenMessage.at < ctx.cutoff),
     )
     _take(session, ctx, result, CitizenMessage, [_Row(i, inc) for i, inc in chat])
     texts = [
         _Row(i, inc, conversation_id=conv)
-        for i, inc, conv in session.execute(
+        for i, inc, conv in _page(
+            session,
+            ctx,
+            result,
+            SmsMessage,
             select(SmsMessage.id, SmsMessage.incident_id, SmsMessage.conversation_id).where(
                 SmsMessage.created_at < ctx.cutoff
-            )
+            ),
         )
     ]
     # A text of no incident goes by age unless its text-to-911 conversation is still open.
@@ -316,18 +397,26 @@ def prune_chat(session: Session, ctx: PruneContext, result: KindResult) -> None:
 
 
 def prune_locations(session: Session, ctx: PruneContext, result: KindResult) -> None:
-    rows = session.execute(
-        select(Location.id, Location.incident_id).where(Location.recorded_at < ctx.cutoff)
+    rows = _page(
+        session,
+        ctx,
+        result,
+        Location,
+        select(Location.id, Location.incident_id).where(Location.recorded_at < ctx.cutoff),
     )
     _take(session, ctx, result, Location, [_Row(i, inc) for i, inc in rows])
 
 
 def prune_camera_viewings(session: Session, ctx: PruneContext, result: KindResult) -> None:
     # A viewing for no incident (a stated purpose) goes by age alone.
-    rows = session.execute(
+    rows = _page(
+        session,
+        ctx,
+        result,
+        CameraViewing,
         select(CameraViewing.id, CameraViewing.incident_id).where(
             CameraViewing.started_at < ctx.cutoff
-        )
+        ),
     )
     _take(
         session,
@@ -367,12 +456,51 @@ register_pruner("audit", prune_audit_trail)
 
 
 def prune_kind(
-    session: Session, kind: str, days: int, now: datetime, ctx_args: dict[str, Any]
+    session: Session,
+    kind: str,
+    days: int,
+    now: datetime,
+    ctx_args: dict[str, Any],
+    after: Mapping[str, uuid.UUID] | None = None,
+    limit: int | None = None,
 ) -> KindResult:
-    """One kind in one transaction (run it with ``store.write``)."""
+    """One kind (or, with ``limit``, one batch of it) in one transaction (run it with
+    ``store.write``)."""
     result = KindResult(kind, days)
-    ctx = PruneContext(cutoff=now - timedelta(days=days), **ctx_args)
+    ctx = PruneContext(
+        cutoff=now - timedelta(days=days), after=dict(after or {}), limit=limit, **ctx_args
+    )
     PRUNERS[kind](session, ctx, result)
+    return result
+
+
+def prune_batch(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    days: int,
+    now: datetime,
+    ctx_args: dict[str, Any],
+    after: Mapping[str, uuid.UUID],
+    run_id: str,
+) -> KindResult:
+    """One batch of a kind, its removal audited in the same transaction as its deletion."""
+    result = prune_kind(session, kind, days, now, ctx_args, after, BATCH)
+    if result.removed and not ctx_args["dry_run"]:
+        audit.record(
+            session,
+            actor,
+            now,
+            "retention.remove",
+            kind=kind,
+            days=days,
+            removed=result.removed,
+            held=result.held,
+            skipped=result.skipped,
+            files=len(result.files),
+            central=ctx_args["central"],
+            run=run_id,
+        )
     return result
 
 
@@ -380,8 +508,10 @@ def check_may_run(session: Session, actor: Actor, now: datetime, dry_run: bool) 
     audit.require(actor, now, "retention.run", (Role.ADMIN,), dry_run=dry_run)
 
 
-def record_run(session: Session, actor: Actor, report: RetentionReport) -> None:
-    audit.record(session, actor, report.at, "retention.run", **report.as_detail())
+def record_run(
+    session: Session, actor: Actor, report: RetentionReport, outcome: str = "ok"
+) -> None:
+    audit.record(session, actor, report.at, "retention.run", outcome=outcome, **report.as_detail())
 
 
 def remove_files(media_dir: Path, result: KindResult) -> None:
@@ -408,6 +538,32 @@ def remove_files(media_dir: Path, result: KindResult) -> None:
     result.files = []
 
 
+def _run_kind(
+    write: Write,
+    actor: Actor,
+    kind: str,
+    days: int,
+    now: datetime,
+    ctx_args: dict[str, Any],
+    media_dir: Path | None,
+    run_id: str,
+    total: KindResult,
+    stop: threading.Event | None,
+) -> bool:
+    """Every batch of one kind into ``total``; False if a stop cut it short."""
+    after: dict[str, uuid.UUID] = {}
+    while True:
+        part = write(prune_batch, actor, kind, days, now, ctx_args, after, run_id)
+        if media_dir is not None and part.files:
+            remove_files(media_dir, part)
+        total.add(part)
+        if not part.more:
+            return True
+        after.update(part.after)
+        if stop is not None and stop.is_set():
+            return False
+
+
 def run_retention(
     write: Write,
     actor: Actor,
@@ -420,13 +576,15 @@ def run_retention(
     central: bool = False,
     stop: threading.Event | None = None,
 ) -> RetentionReport:
-    """Every kind with a pruner, one transaction each, then the audited report.
+    """Every kind with a pruner, in batches of one transaction each, then the audited report.
 
     ``write(fn, *args)`` runs ``fn(session, *args)`` in a transaction and returns its result:
     ``store.write_sync`` (its first item) from a tool, or through ``store.submit_write`` from a
-    worker thread."""
+    worker thread. Raises PermissionDenied (audited) or RetentionFailed (the run audited as
+    failed, every removal before the failure audited)."""
     write(check_may_run, actor, now, dry_run)
     report = RetentionReport(now, dry_run, central)
+    run_id = str(uuid.uuid4())
     ctx_args = {
         "dry_run": dry_run,
         "workstation": workstation,
@@ -435,16 +593,29 @@ def run_retention(
     }
     for kind, days in policies(retention).items():
         if stop is not None and stop.is_set():  # the desk is closing: the rest waits a day
-            report.not_run.append(kind)
+            report.stopped.append(kind)
             continue
         if kind not in PRUNERS:
             report.not_run.append(kind)
             continue
-        result = write(prune_kind, kind, days, now, ctx_args)
-        if media_dir is not None and result.files:
-            remove_files(media_dir, result)
-        report.kinds[kind] = result
-    write(record_run, actor, report)
+        total = report.kinds[kind] = KindResult(kind, days)
+        try:
+            finished = _run_kind(
+                write, actor, kind, days, now, ctx_args, media_dir, run_id, total, stop
+            )
+        except Exception as exc:
+            report.failed = {"kind": kind, "error": f"{type(exc).__name__}: {exc}"}
+            try:
+                write(record_run, actor, report, "failed")
+            except Exception as again:  # the store itself is failing: the log says it
+                logger.warning("retention: the failed run could not be audited: %s", again)
+            raise RetentionFailed(kind, report, exc) from exc
+        if not finished:
+            report.stopped.append(kind)
+    try:
+        write(record_run, actor, report)
+    except Exception as exc:  # every removal is audited already; the summary is not
+        raise RetentionFailed("the run's own record", report, exc) from exc
     if any(r.problems for r in report.kinds.values()):
         logger.warning(
             "retention: %s",

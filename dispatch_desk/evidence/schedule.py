@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatch_desk.evidence.retention import RetentionReport, run_retention
+from dispatch_desk.evidence.retention import RetentionFailed, RetentionReport, run_retention
 from dispatch_desk.evidence.writes import store_writer
 from dispatch_desk.storage.database import StoreUnavailable
 from dispatch_desk.storage.models import AuditEvent
@@ -118,6 +118,11 @@ class RetentionSchedule:
                     await self.run_now()
                 except StoreUnavailable as exc:
                     logger.warning("retention waits for tomorrow: %s", exc.user_message)
+                except RetentionFailed as exc:
+                    if isinstance(exc.cause, StoreUnavailable):
+                        logger.warning("retention waits for tomorrow: %s", exc)
+                    else:
+                        logger.error("%s; trying again tomorrow", exc, exc_info=exc.cause)
                 except Exception:
                     logger.exception("retention: the run failed; trying again tomorrow")
                 self.next_at = next_run(

@@ -40,7 +40,20 @@ def _sha256(path: Path) -> str:
 
 def _safe(rel: str) -> bool:
     p = PurePosixPath(rel)
-    return bool(rel) and not p.is_absolute() and ".." not in p.parts and "\\" not in rel
+    return (
+        bool(rel)
+        and not p.is_absolute()
+        and ".." not in p.parts
+        and "\\" not in rel
+        and "\x00" not in rel
+    )
+
+
+def _shown(rel: str) -> str:
+    return rel if len(rel) <= 80 else f"{rel[:60]}… ({len(rel)} characters)"
+
+
+OBJECTS = ("incident", "signer", "exported_by")  # each an object when exported
 
 
 def _check_signature(
@@ -62,7 +75,8 @@ def _check_signature(
     if signing.signature_ok(key, signature, data):
         report.signer = signing.fingerprint(key)
         return
-    named = manifest.get("signer", {}).get("public_key") if isinstance(manifest, dict) else None
+    signer = manifest.get("signer") if isinstance(manifest, dict) else None
+    named = signer.get("public_key") if isinstance(signer, dict) else None
     if isinstance(named, str):
         try:
             other = signing.parse_public(named, "the manifest's signer")
@@ -84,6 +98,23 @@ def _check_signature(
     )
 
 
+def _check_file(report: VerifyReport, path: Path, rel: str, entry: dict[str, Any]) -> None:
+    if path.is_symlink():  # it could point anywhere; a package holds files
+        report.failures.append(f"{rel}: a symbolic link, not a file: altered")
+        return
+    if not path.is_file():
+        report.failures.append(f"{rel}: missing (listed in the manifest)")
+        return
+    size = path.stat().st_size
+    if size != entry.get("size"):
+        report.failures.append(
+            f"{rel}: size {size} bytes, the manifest says {entry.get('size')}: altered"
+        )
+    elif _sha256(path) != entry.get("sha256"):
+        report.failures.append(f"{rel}: SHA-256 differs from the manifest: altered")
+    report.checked += 1
+
+
 def verify_package(folder: Path, key: signing.Ed25519PublicKey) -> VerifyReport:
     report = VerifyReport(folder)
     if not folder.is_dir():
@@ -99,37 +130,37 @@ def verify_package(folder: Path, key: signing.Ed25519PublicKey) -> VerifyReport:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         manifest = None
         report.failures.append(f"{MANIFEST}: not valid JSON ({exc}): altered")
+    except RecursionError:
+        manifest = None
+        report.failures.append(f"{MANIFEST}: nested too deeply to read: altered")
     _check_signature(report, key, data, manifest)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
         if manifest is not None:
             report.failures.append(f"{MANIFEST}: has no list of files: altered")
         return report
-    report.incident = str(manifest.get("incident", {}).get("number", ""))
+    for name in OBJECTS:
+        if name in manifest and not isinstance(manifest[name], dict):
+            kind = type(manifest[name]).__name__
+            report.failures.append(f'{MANIFEST}: "{name}" is not an object ({kind}): altered')
+    incident = manifest.get("incident")
+    if isinstance(incident, dict):
+        report.incident = str(incident.get("number", ""))
     listed: set[str] = set()
     for entry in manifest["files"]:
         rel = entry.get("path") if isinstance(entry, dict) else None
         if not isinstance(rel, str) or not _safe(rel) or rel in (MANIFEST, SIGNATURE):
-            report.failures.append(f"{MANIFEST}: a file entry is not a safe path: {rel!r}")
+            shown = _shown(rel) if isinstance(rel, str) else rel
+            report.failures.append(f"{MANIFEST}: a file entry is not a safe path: {shown!r}")
             continue
         if rel in listed:
-            report.failures.append(f"{rel}: listed twice in the manifest")
+            report.failures.append(f"{_shown(rel)}: listed twice in the manifest")
             continue
         listed.add(rel)
-        path = folder / rel
-        if path.is_symlink():  # it could point anywhere; a package holds files
-            report.failures.append(f"{rel}: a symbolic link, not a file: altered")
-            continue
-        if not path.is_file():
-            report.failures.append(f"{rel}: missing (listed in the manifest)")
-            continue
-        size = path.stat().st_size
-        if size != entry.get("size"):
-            report.failures.append(
-                f"{rel}: size {size} bytes, the manifest says {entry.get('size')}: altered"
-            )
-        elif _sha256(path) != entry.get("sha256"):
-            report.failures.append(f"{rel}: SHA-256 differs from the manifest: altered")
-        report.checked += 1
+        try:
+            _check_file(report, folder / rel, rel, entry)
+        except (OSError, ValueError) as exc:  # a name this system cannot hold, say
+            why = getattr(exc, "strerror", None) or str(exc)
+            report.failures.append(f"{_shown(rel)}: cannot be checked here ({why}): altered")
     for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
         rel = path.relative_to(folder).as_posix()
         if rel not in listed and rel not in (MANIFEST, SIGNATURE):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.domain.texting import Purpose, SmsDirection, SmsStatus
 from dispatch_desk.events import Change, note_change
+from dispatch_desk.evidence import holds
 from dispatch_desk.messaging.outbox import E164, enqueue, normalise_phone
 from dispatch_desk.messaging.segments import count as count_segments
 from dispatch_desk.services import audit
@@ -289,7 +290,8 @@ class ConversationService:
             )
             session.add(message)
         message.conversation_id = conversation.id
-        message.incident_id = conversation.incident_id
+        if message.incident_id is None or holds.active_hold(session, message.incident_id) is None:
+            message.incident_id = conversation.incident_id  # a held incident keeps its text
         message.purpose = Purpose.CONVERSATION
         conversation.last_at = conversation.updated_at = now
         session.flush()
@@ -425,6 +427,17 @@ class ConversationService:
             raise NotFound(f"No incident {incident_id}")
         if conversation.incident_id == incident.id:
             return
+        holds.refuse_if_held(
+            session,
+            actor,
+            now,
+            conversation.incident_id,
+            "conversation.attach",
+            "its text conversation",
+            entity_type="conversation",
+            entity_id=conversation.id,
+            incident=str(incident.id),
+        )
         conversation.incident_id = incident.id
         conversation.updated_at = now
         for message in session.scalars(

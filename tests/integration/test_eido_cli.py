@@ -5,6 +5,7 @@ why, where."""
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dispatch_desk.desk import DeskCore
+from dispatch_desk.eido.ids import PURPOSE_TIMES
 from tests.helpers.core import FakeClock, make_settings
 from tests.helpers.eido_schema import validate
 from tests.integration.test_cli import run
@@ -133,6 +135,13 @@ def test_bad_files_store_nothing_and_say_why(sender: tuple[Path, str], tmp_path:
 
     wrong = dict(doc, callComponent=[dict(doc["callComponent"][0], answerDate="soon")])
     hostile = dict(doc, eidoVersion="\x1b[2J\x1b[31mpwned")
+    times = next(
+        (n, a)
+        for n, a in enumerate(doc["additionalDataComponent"])
+        if a.get("urlPurpose") == PURPOSE_TIMES
+    )
+    deep = copy.deepcopy(doc)
+    deep["additionalDataComponent"][times[0]]["additionalDataByValue"] = "[" * 99_000
     files = {
         "not-json.json": (b"{ this is not json", "$: not JSON"),
         "wrong.json": (
@@ -140,6 +149,11 @@ def test_bad_files_store_nothing_and_say_why(sender: tuple[Path, str], tmp_path:
             "$.callComponent[0].answerDate: 'soon' is not an RFC 3339 date-time",
         ),
         "huge.json": (b" " * 5_000_001, "the limit is 5,000,000"),
+        "deep.json": (
+            json.dumps(deep).encode(),
+            f"$.additionalDataComponent[{times[0]}].additionalDataByValue: "
+            "nested more than 40 levels deep",
+        ),
         "hostile.json": (
             json.dumps(hostile).encode(),
             "$.eidoVersion: must be '1.0', not '\\x1b[2J\\x1b[31mpwned'",

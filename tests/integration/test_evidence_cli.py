@@ -245,3 +245,61 @@ def test_retention_on_the_central_database(tmp_path: Path, central: str) -> None
         assert old.files["recording"].exists()
     finally:
         core.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"incident": []}, 'FAIL  manifest.json: "incident" is not an object (list): altered'),
+        ({"signer": "x"}, 'FAIL  manifest.json: "signer" is not an object (str): altered'),
+        (
+            {"files": [{"path": "a" * 300, "size": 1, "sha256": "0"}]},
+            "cannot be checked here (File name too long): altered",
+        ),
+    ],
+    ids=["incident a list", "signer a string", "a 300-character path"],
+)
+def test_a_malformed_manifest_is_named_without_a_traceback(
+    setup: dict[str, object], tmp_path: Path, change: dict[str, object], named: str
+) -> None:
+    import shutil
+
+    package = tmp_path / "pkg"
+    shutil.copytree(setup["package"], package)  # type: ignore[arg-type]
+    manifest = json.loads((package / "manifest.json").read_bytes())
+    manifest.update(change)
+    (package / "manifest.json").write_text(json.dumps(manifest))
+    result = run(
+        "--set",
+        f"evidence.public_key={setup['public']}",
+        "evidence",
+        "verify",
+        str(package),
+        home=setup["home"],  # type: ignore[arg-type]
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr == ""
+    assert any(named in line for line in result.stdout.splitlines()), result.stdout
+    assert "the signature does not match the manifest" in result.stdout
+
+
+def test_retention_on_a_locked_cache_says_so_without_a_traceback(
+    setup: dict[str, object],
+) -> None:
+    home: Path = setup["home"]  # type: ignore[assignment]
+    database = home / "data" / "cache.sqlite3"
+    assert database.exists()
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        result = run("retention", "run", home=home)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    said = [
+        line for line in result.stderr.splitlines() if line.startswith("dispatch-desk: retention")
+    ]
+    assert len(said) == 1 and "locked by another program" in said[0], result.stderr
+    assert said[0].endswith("Nothing was removed.")

@@ -585,5 +585,6 @@ class CallTakerWindow(QMainWindow):
         self.alerts.close()
         self.texting.close()
         self.supervisor.close()
+        self.evidence.close()
         self.tasks.cancel_all()
         super().closeEvent(event)

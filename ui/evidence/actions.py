@@ -1,7 +1,8 @@
 """Work → Legal hold… (Ctrl+Shift+H) and Export evidence… (Ctrl+Shift+E) on the call-taker
 window of supervisors and administrators, for the incident in hand or the one selected in the
-queue. The export runs on a worker thread: the window keeps working, the progress dialog shows
-bytes and the file being copied, and Cancel stops it and removes what was written."""
+queue. The export runs on a worker thread: the window keeps working, the progress window (not
+modal; Esc hides it, Export evidence shows it again) shows bytes and the file being copied, and
+Cancel asks, then stops it and removes what was written."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
@@ -52,6 +54,7 @@ class EvidenceActions:
         self.progress: ExportProgress | None = None
         self.last_result: ExportResult | None = None
         self.exporting = False
+        self._cancel: threading.Event | None = None  # the running export's
         if not window.actor.may(*ROLES):
             return
         menu = _work_menu(window)
@@ -66,6 +69,12 @@ class EvidenceActions:
             action.triggered.connect(slot)
             menu.addAction(action)
             window.addAction(action)
+
+    def close(self) -> None:
+        """The window is closing (sign-out, app shutdown): stop a running export; what it
+        wrote is removed and the cancel audited (while the store still takes writes)."""
+        if self._cancel is not None:
+            self._cancel.set()
 
     # -- which incident
 
@@ -92,8 +101,9 @@ class EvidenceActions:
     async def _legal_hold(self, incident_id: uuid.UUID) -> None:
         core, actor = self.window.core, self.window.actor
         summary = await core.store.read(core.incidents.summary, incident_id)
-        current = await core.store.read(holds.active_hold, incident_id)
-        dialog = HoldDialog(summary.number, current, self.window)
+        in_force = await core.store.read(holds.active_holds, incident_id)
+        current = in_force[0] if in_force else None
+        dialog = HoldDialog(summary.number, current, self.window, others=len(in_force) - 1)
         self.hold_dialog = dialog
         result = await await_dialog(dialog)
         reason, case_number = dialog.values()
@@ -113,16 +123,26 @@ class EvidenceActions:
                 )
                 self._banner("ok", f"{summary.number} is on legal hold.")
             else:
-                await core.store.write(holds.release_hold, actor, incident_id, reason, core.clock())
-                self._banner("ok", f"Legal hold on {summary.number} released.")
+                released = await core.store.write(
+                    holds.release_hold, actor, incident_id, reason, core.clock()
+                )
+                if len(released) == 1:
+                    self._banner("ok", f"Legal hold on {summary.number} released.")
+                else:
+                    self._banner(
+                        "ok", f"All {len(released)} legal holds on {summary.number} released."
+                    )
         except EXPECTED as exc:
             self._banner("error", f"Hold not changed. {user_message(exc)}")
 
     # -- export
 
     def export_evidence(self) -> None:
-        if self.exporting:
-            self._banner("error", "An export is already running.")
+        if self.exporting:  # one at a time: bring its progress back
+            if self.progress is not None:
+                self.progress.bring_back()
+            else:
+                self._banner("error", "An export is already running.")
             return
         incident_id = self.target()
         if incident_id is not None:
@@ -158,18 +178,19 @@ class EvidenceActions:
         dialog = ExportProgress(number, str(dest), self.window)
         self.progress = dialog
 
-        def on_cancel() -> None:
-            cancel.set()
-            dialog.cancelling()
+        dialog.stop_requested.connect(cancel.set)  # asked first, in the dialog
+        dialog.show()  # not modal: the desk stays usable while it runs
 
-        dialog.rejected.connect(on_cancel)
-        dialog.open()
+        def show(done: int, total: int, name: str) -> None:
+            if self.progress is dialog:  # not once the export is over and its dialog gone
+                dialog.show_progress(done, total, name)
 
         def progress(done: int, total: int, name: str) -> None:  # on the worker thread
-            loop.call_soon_threadsafe(dialog.show_progress, done, total, name)
+            loop.call_soon_threadsafe(show, done, total, name)
 
         write = store_writer(core.store)
         self.exporting = True
+        self._cancel = cancel
         # A thread of its own, at a lower priority than the GUI thread, gone once done.
         worker = ThreadPoolExecutor(1, "evidence-export", initializer=lower_priority)
         try:
@@ -179,6 +200,9 @@ class EvidenceActions:
                     core, actor, incident_id, dest, progress, cancel=cancel, write=write
                 ),
             )
+        except asyncio.CancelledError:  # the window's tasks are cancelled: stop the worker too
+            cancel.set()
+            raise
         except ExportCancelled:
             self._banner("", f"Export of {number} cancelled; nothing of it was kept.")
             return
@@ -194,10 +218,12 @@ class EvidenceActions:
         finally:
             worker.shutdown(wait=False)
             self.exporting = False
+            self._cancel = None
             core.bus.publish(write.changes)  # type: ignore[attr-defined]
-            dialog.done(QDialog.DialogCode.Accepted)
-            dialog.deleteLater()
             self.progress = None
+            if shiboken6.isValid(dialog):  # not when its window went first (signing out)
+                dialog.done(QDialog.DialogCode.Accepted)
+                dialog.deleteLater()
         self.last_result = result
         elsewhere = (
             f"; {result.not_included} held elsewhere (listed)" if result.not_included else ""

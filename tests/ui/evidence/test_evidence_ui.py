@@ -144,7 +144,8 @@ def test_cancelling_an_export_keeps_nothing(qtbot: QtBot, make_desk: Make, tmp_p
             ),
             timeout=10000,
         )
-        window.evidence.progress.cancel_button.click()
+        window.evidence.progress.cancel_button.click()  # it asks first
+        window.evidence.progress.stop_button.click()
         qtbot.waitUntil(lambda: not window.evidence.exporting, timeout=10000)
         assert "cancelled; nothing of it was kept" in window.form.banner.text()
         assert list(dest.iterdir()) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from dispatch_desk.desk import DeskCore
 from dispatch_desk.domain.enums import IncidentStatus, Role
 from dispatch_desk.eido.checks import EidoInvalid, check_document, parse
 from dispatch_desk.eido.export import build_document, jcard
+from dispatch_desk.eido.ids import PURPOSE_TIMES
 from dispatch_desk.eido.importer import ImportReport, import_document
 from dispatch_desk.geo.pidf import from_pidf
 from dispatch_desk.services import audit
@@ -451,6 +453,35 @@ def test_hostile_structure_is_refused_or_reported_never_a_crash(core: DeskCore) 
     assert unread == ["$.\\x1b[31mextra: not mapped: not a field of an EIDO the desk knows"]
     notes = core.store.read_sync(core.incidents.detail, report.incident_id).narrative
     assert ("", "Smoke from the second floor.evil") in [(n.author_name, n.text) for n in notes]
+
+
+def test_deeply_nested_times_are_refused_in_checks_and_nothing_is_stored(
+    core: DeskCore,
+) -> None:
+    admin = actor_for(core, "admin")
+    deep = copy.deepcopy(HAND_WRITTEN)
+    deep.setdefault("additionalDataComponent", []).append(
+        {
+            "$id": "urn:x:times",
+            "lastUpdateTimeStamp": "2026-11-01T10:00:00Z",
+            "updatedByAgencyReference": {"$ref": deep["agencyComponent"][0]["$id"]},
+            "urlPurpose": PURPOSE_TIMES,
+            "additionalDataByValue": "[" * 99_000,
+        }
+    )
+    n = len(deep["additionalDataComponent"]) - 1
+    expected = f"$.additionalDataComponent[{n}].additionalDataByValue: nested more than 40 levels"
+    assert [str(p) for p in check_document(deep)] == [f"{expected} deep"]
+    before = _incidents(core)
+    with pytest.raises(EidoInvalid, match=re.escape(expected)):
+        _import(core, admin, deep)
+    assert _incidents(core) == before
+    # Nesting inside the JSON's own strings is text, not depth.
+    fine = copy.deepcopy(deep)
+    fine["additionalDataComponent"][n]["additionalDataByValue"] = json.dumps(
+        {"created": "2026-11-01T10:00:00Z", "note": "[" * 500}
+    )
+    assert check_document(fine) == []
 
 
 def test_an_open_incident_arrives_pending_and_the_report_says_why(tmp_path: Path) -> None:

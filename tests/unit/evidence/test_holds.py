@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session
 
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.evidence import holds
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, PermissionDenied, RuleViolation
+from dispatch_desk.storage.models import LegalHold
 from tests.helpers.core import create_incident
 
 
@@ -37,7 +39,7 @@ def test_supervisor_places_and_releases_a_hold(core: DeskCore, supervisor: Actor
 
     with pytest.raises(RuleViolation, match="Give the reason for the release"):
         core.store.write_sync(holds.release_hold, supervisor, incident.id, "  ", core.clock())
-    released, _ = core.store.write_sync(
+    (released,), _ = core.store.write_sync(
         holds.release_hold, supervisor, incident.id, "case closed by court", core.clock()
     )
     assert not released.active and released.released_by == supervisor.display_name
@@ -75,3 +77,44 @@ def test_call_taker_hold_is_refused_and_audited(
     assert core.store.read_sync(holds.active_hold, incident.id) is not None
     released = core.store.read_sync(audit.list_events, action="evidence.release")
     assert [(e.username, e.outcome) for e in released] == [(calltaker.username, "denied")]
+
+
+def test_releasing_releases_every_active_hold_and_says_so(
+    core: DeskCore, supervisor: Actor
+) -> None:
+    # One hold placed here, one placed on another desk while offline and merged by sync.
+    incident = create_incident(core, supervisor)
+    core.store.write_sync(holds.place_hold, supervisor, incident.id, "DA letter", core.clock())
+
+    def synced(session: Session) -> None:
+        session.add(
+            LegalHold(
+                incident_id=incident.id,
+                reason="civil suit",
+                case_number="",
+                placed_by=None,
+                placed_by_name="Other Sup",
+                placed_at=core.clock(),
+                workstation="ws-2",
+                updated_at=core.clock(),
+            )
+        )
+
+    core.store.write_sync(synced)
+    assert [h.reason for h in core.store.read_sync(holds.active_holds, incident.id)] == [
+        "DA letter",
+        "civil suit",
+    ]
+    released, _ = core.store.write_sync(
+        holds.release_hold, supervisor, incident.id, "both settled", core.clock()
+    )
+    assert [(h.reason, h.active) for h in released] == [
+        ("DA letter", False),
+        ("civil suit", False),
+    ]
+    assert core.store.read_sync(holds.active_hold, incident.id) is None
+    assert "Legal holds released (2: DA letter; civil suit): both settled" in _narrative(
+        core, incident.id
+    )
+    events = core.store.read_sync(audit.list_events, action="evidence.release")
+    assert sorted(e.detail["hold"] for e in events) == sorted(str(h.id) for h in released)

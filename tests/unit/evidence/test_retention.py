@@ -179,6 +179,9 @@ def test_a_file_name_outside_the_media_folder_is_left_alone(
     report = _run(core)
     assert outside.read_text() == "not the desk's to delete"
     assert any("outside the media folder" in p for p in report.kinds["recordings"].problems)
+    # The row is kept with the file it names: removing it would lose track of that file.
+    assert _present(core, case)["citizen_media"] == 1
+    assert report.kinds["recordings"].removed == 1  # the other desk's recording (row only)
 
 
 def test_the_audit_trail_is_pruned_to_an_anchor_but_never_past_a_held_incident(
