@@ -102,6 +102,7 @@ class PruneContext:
     central: bool = False
     limit: int | None = None  # candidate rows looked at per table in this batch; None: all
     after: Mapping[str, uuid.UUID] = field(default_factory=dict)  # table -> last id looked at
+    now: datetime | None = None  # when the run is (its records are stamped with it)
 
 
 Pruner = Callable[[Session, PruneContext, KindResult], None]
@@ -446,7 +447,7 @@ def prune_audit_trail(session: Session, ctx: PruneContext, result: KindResult) -
         return
     held = [str(i) for i in session.scalars(held_incidents())]
     actor = None if ctx.central else Actor.system(ctx.workstation)
-    result.removed += prune_audit(session, ctx.cutoff, actor=actor, keep=held)
+    result.removed += prune_audit(session, ctx.cutoff, actor=actor, at=ctx.now, keep=held)
 
 
 register_pruner("audit", prune_audit_trail)
@@ -468,7 +469,11 @@ def prune_kind(
     ``store.write``)."""
     result = KindResult(kind, days)
     ctx = PruneContext(
-        cutoff=now - timedelta(days=days), after=dict(after or {}), limit=limit, **ctx_args
+        cutoff=now - timedelta(days=days),
+        after=dict(after or {}),
+        limit=limit,
+        now=now,
+        **ctx_args,
     )
     PRUNERS[kind](session, ctx, result)
     return result
