@@ -21,7 +21,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    UniqueConstraint,
     Uuid,
     event,
 )
@@ -624,10 +623,13 @@ class LegalHold(Base):
 class QaForm(Base):
     """One version of an evaluation form: its questions and pass mark as JSON (see
     dispatch_desk.qa.forms). A new version is a new row; an evaluation names the row it used,
-    so changing a form never changes a past score."""
+    so changing a form never changes a past score. The id derives from name, version and
+    content (qa.forms.form_id): two different versions of one number made on two workstations
+    are two rows, so (name, version) is indexed, not unique (a unique pair would make sync
+    refuse the second)."""
 
     __tablename__ = "qa_form"
-    __table_args__ = (UniqueConstraint("name", "version"),)
+    __table_args__ = (Index("ix_qa_form_name_version", "name", "version"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
@@ -655,6 +657,8 @@ class QaEvaluation(Base):
     form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("qa_form.id"))
     form_name: Mapped[str] = mapped_column(String(120))
     form_version: Mapped[int]
+    # the form's spec as scored (JSON, as QaForm.spec): a past score always shows its questions
+    form_spec: Mapped[str] = mapped_column(Text, default="")
     answers: Mapped[str] = mapped_column(Text)  # JSON {question id: "yes"|"no"|"na"|int}
     score: Mapped[float]  # per cent, 0-100, N/A left out of the denominator
     passed: Mapped[bool]

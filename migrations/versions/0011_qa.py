@@ -26,8 +26,10 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qa_form")),
-        sa.UniqueConstraint("name", "version", name=op.f("uq_qa_form_name_version")),
     )
+    # not unique: two different versions of one number made apart are both kept (qa.forms)
+    with op.batch_alter_table("qa_form", schema=None) as batch_op:
+        batch_op.create_index("ix_qa_form_name_version", ["name", "version"], unique=False)
     op.create_table(
         "qa_evaluation",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -40,6 +42,7 @@ def upgrade() -> None:
         sa.Column("form_id", sa.Uuid(), nullable=False),
         sa.Column("form_name", sa.String(length=120), nullable=False),
         sa.Column("form_version", sa.Integer(), nullable=False),
+        sa.Column("form_spec", sa.Text(), nullable=False),
         sa.Column("answers", sa.Text(), nullable=False),
         sa.Column("score", sa.Double(), nullable=False),
         sa.Column("passed", sa.Boolean(), nullable=False),
@@ -83,4 +86,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_qa_evaluation_evaluated_id"))
         batch_op.drop_index(batch_op.f("ix_qa_evaluation_at"))
     op.drop_table("qa_evaluation")
+    with op.batch_alter_table("qa_form", schema=None) as batch_op:
+        batch_op.drop_index("ix_qa_form_name_version")
     op.drop_table("qa_form")
