@@ -1,6 +1,6 @@
 """QA data travels between workstations: the default form seeded on both is one row (an id
-from name, version and content), and an evaluation made on one is read, with its form version, on the
-other."""
+from name, version and content), and an evaluation made on one is read, with its form version,
+on the other."""
 
 from __future__ import annotations
 
