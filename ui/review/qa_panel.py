@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
@@ -331,7 +332,7 @@ class QaPanel(QWidget):
         if not self.earlier:
             self.earlier_label.setText("None yet.")
             return
-        zone = self.core.clock().tzinfo
+        zone = ZoneInfo(self.core.profile.timezone)  # the agency's time, as everywhere
         lines = [
             f"{e.at.astimezone(zone):%Y-%m-%d %H:%M} · {e.evaluator_name} · {e.form_name} "
             f"v{e.form_version} · {e.score:.1f} % {'pass' if e.passed else 'FAIL'}"

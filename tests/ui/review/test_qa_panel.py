@@ -148,3 +148,22 @@ def test_drafts_stay_with_their_incident(qtbot: QtBot, core: DeskCore) -> None:
     assert [row.answer for row in panel.rows[:3]] == ["yes", "yes", "no"]
     assert panel.comments.toPlainText() == "A: callback missed"
     assert "3 to answer" not in panel.detail.text() and "7 to answer" in panel.detail.text()
+
+
+def test_earlier_evaluations_in_the_agency_zone(qtbot: QtBot, core: DeskCore) -> None:
+    from zoneinfo import ZoneInfo
+
+    incident_id = _closed_incident(core)
+    panel = QaPanel(core, actor_for(core, "supervisor"))
+    qtbot.addWidget(panel)
+    panel.show()
+    _open(qtbot, panel, incident_id)
+    assert panel.form is not None
+    for q in panel.form.questions:
+        panel.answers[q.id] = 1 if q.kind == "scale" else "yes"
+    with qtbot.waitSignal(panel.saved, timeout=10000) as saved:
+        panel.save()
+    at = saved.args[0].at
+    zone = ZoneInfo(core.profile.timezone)
+    assert at.utcoffset() is not None and at.astimezone(zone).utcoffset() != at.utcoffset()
+    assert panel.earlier_label.text().startswith(f"{at.astimezone(zone):%Y-%m-%d %H:%M} · ")
