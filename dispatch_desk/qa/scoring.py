@@ -4,6 +4,7 @@ points and the denominator. Pass when the score reaches the form's pass mark."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,11 @@ def score(form: Form, answers: Mapping[str, Any]) -> Score:
             continue
         possible += question.weight
         earned += question.weight * share(question, answer)
-    percent = round(100.0 * earned / possible, 2) if possible > 0 else None
-    passed = percent is not None and percent >= form.pass_mark
+    if possible <= 0:
+        return Score(None, False, earned, possible, answered, tuple(unanswered))
+    exact = 100.0 * earned / possible
+    passed = exact >= form.pass_mark  # the verdict on the exact score, never on a rounded one
+    percent = round(exact, 2)
+    if not passed and percent >= form.pass_mark:  # 79.996 is shown 79.99, not 80.00 FAIL
+        percent = math.floor(exact * 100.0) / 100.0
     return Score(percent, passed, earned, possible, answered, tuple(unanswered))
