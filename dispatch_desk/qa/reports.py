@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -237,6 +238,17 @@ CSV_COLUMNS = (
 )
 
 
+def shown_share(pct: float | None, goal: float, places: int = 1) -> str:
+    """A NENA share as shown beside its verdict against ``goal``: rounded, except that a share
+    below the goal is never rounded up to it (89.96 % reads 89.9, not 90.0 "does NOT meet")."""
+    if pct is None:
+        return ""
+    shown = round(pct, places)
+    if pct < goal <= shown:
+        shown = math.floor(pct * 10**places) / 10**places
+    return f"{shown:.{places}f}"
+
+
 def _cell(value: float | bool | None) -> str:
     if value is None:
         return ""
@@ -254,8 +266,8 @@ def csv_rows(report: QaReport) -> list[list[str]]:
                 row.label,
                 row.start.isoformat(),
                 str(a.answered),
-                _cell(a.pct_15),
-                _cell(a.pct_20),
+                shown_share(a.pct_15, NENA_15[1], 2),
+                shown_share(a.pct_20, NENA_20[1], 2),
                 _cell(a.met_15),
                 _cell(a.met_20),
                 str(a.unanswered),

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from dispatch_desk.qa.reports import HISTOGRAM_MAX_S, NENA_15, NENA_20, QaReport
+from dispatch_desk.qa.reports import HISTOGRAM_MAX_S, NENA_15, NENA_20, QaReport, shown_share
 
 BACKGROUND = "#12161b"
 GRID = "#262d36"
@@ -167,7 +167,7 @@ def draw_answer_times(p: QPainter, rect: QRectF, report: QaReport) -> None:
         p.setPen(QColor(colour))
         p.drawText(
             QPointF(text_x, plot.top() + metrics.height() * n),
-            f"≤{limit:.0f} s: {pct:.1f} % (goal {goal:.0f} %) {verdict}",
+            f"≤{limit:.0f} s: {shown_share(pct, goal)} % (goal {goal:.0f} %) {verdict}",
         )
     p.setPen(QColor(MUTED))
     summary = f"{total.answered} answered · {total.unanswered} never answered"

@@ -43,8 +43,10 @@ def summary_line(report: QaReport) -> str:
     a, s, n = report.total.answers, report.total.scores, report.total.sessions
     if a.answered:
         verdict = "meets" if a.met else "does NOT meet"
+        in_15 = reports.shown_share(a.pct_15, reports.NENA_15[1])
+        in_20 = reports.shown_share(a.pct_20, reports.NENA_20[1])
         answers = (
-            f"{a.answered} calls answered: {a.pct_15:.1f} % within 15 s, {a.pct_20:.1f} % "
+            f"{a.answered} calls answered: {in_15} % within 15 s, {in_20} % "
             f"within 20 s — {verdict} the NENA standard"
         )
     else:

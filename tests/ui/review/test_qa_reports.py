@@ -133,3 +133,16 @@ def test_queue_view_lists_and_opens_by_enter(
     finally:
         view.tasks.cancel_all()
         core.close()
+
+
+def test_summary_share_agrees_with_its_verdict() -> None:
+    from datetime import UTC, date, datetime
+
+    from dispatch_desk.qa.reports import AnswerTally, PeriodRow, QaReport, ScoreTally, Sessions
+    from ui.review.qa_reports import summary_line
+
+    tally = AnswerTally(answered=10000, within_15=8996, within_20=9600)
+    row = PeriodRow(date(2026, 1, 1), "total", tally, ScoreTally(), Sessions(10000, 0, 0))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    line = summary_line(QaReport(start, start, "month", (row,), row, (0,) * 61, {}))
+    assert "89.9 % within 15 s" in line and "does NOT meet" in line

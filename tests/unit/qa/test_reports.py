@@ -105,3 +105,21 @@ def test_report_refused_to_a_call_taker(core: DeskCore, calltaker: Actor) -> Non
     assert [(e.username, e.outcome, e.detail["report"]) for e in denied] == [
         ("calltaker", "denied", "week")
     ]
+
+
+def test_shown_nena_share_never_contradicts_the_verdict() -> None:
+    """89.96 % does not meet 90 %: shown 89.9 (not 90.0), and 89.996 is 89.99 in the CSV."""
+    tally = reports.AnswerTally(answered=10000, within_15=8996, within_20=9600)
+    assert tally.met_15 is False
+    assert reports.shown_share(tally.pct_15, 90.0) == "89.9"
+    close = reports.AnswerTally(answered=100000, within_15=89996, within_20=96000)
+    assert close.met_15 is False and reports.shown_share(close.pct_15, 90.0, 2) == "89.99"
+    row = reports.PeriodRow(
+        MIDNIGHT.date(), "total", close, reports.ScoreTally(), reports.Sessions(1, 0, 0)
+    )
+    report = reports.QaReport(MIDNIGHT, MIDNIGHT, "month", (row,), row, (0,) * 61, {})
+    cells = reports.csv_rows(report)[-1]
+    assert "89.99" in cells and "90.00" not in cells
+    exact = reports.AnswerTally(answered=10, within_15=9, within_20=10)
+    assert exact.met_15 and reports.shown_share(exact.pct_15, 90.0) == "90.0"
+    assert reports.shown_share(100 * 29 / 30, 95.0) == "96.7"  # rounded as before elsewhere
