@@ -147,7 +147,7 @@ class Timeline:
 def build(session: Session, actor: Actor, incident_id: uuid.UUID, now: datetime) -> Timeline:
     """The incident's timeline; supervisors and admins only, audited either way."""
     audit.require(actor, now, "review.timeline", REVIEW_ROLES, incident=str(incident_id))
-    timeline = collect(session, incident_id)
+    timeline = _collect(session, incident_id)
     audit.record(
         session,
         actor,
@@ -161,8 +161,8 @@ def build(session: Session, actor: Actor, incident_id: uuid.UUID, now: datetime)
     return timeline
 
 
-def collect(session: Session, incident_id: uuid.UUID) -> Timeline:
-    """Read everything of the incident (no role check: :func:`build` is the way in)."""
+def _collect(session: Session, incident_id: uuid.UUID) -> Timeline:
+    """Read everything of the incident (no role check, private: :func:`build` is the way in)."""
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise NotFound(f"No incident {incident_id}.")
