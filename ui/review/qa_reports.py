@@ -32,7 +32,7 @@ from dispatch_desk.qa.periods import PERIODS
 from dispatch_desk.qa.reports import QaReport
 from dispatch_desk.services.context import Actor
 from ui.errors import EXPECTED, user_message
-from ui.review.qa_pdf import report_pdf
+from ui.review.qa_pdf import report_pdf_async
 from ui.review.qa_plots import PlotWidget, draw_answer_times, draw_scores, draw_sessions
 from ui.review.qa_queue import agency_zone, day_bounds
 from ui.tasks import TaskOwner
@@ -190,7 +190,8 @@ class QaReportsView(QWidget):
             self.failed.emit(user_message(exc))
             return False
         if kind == "pdf":
-            data = report_pdf(report, f"QA report — {self.core.profile.name}")  # GUI thread
+            # painted on the GUI thread (QPdfWriter), part by part, the loop running between
+            data = await report_pdf_async(report, f"QA report — {self.core.profile.name}")
         else:
             data = reports.to_csv(report).encode("utf-8")
         try:
