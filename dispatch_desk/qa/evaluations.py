@@ -116,6 +116,8 @@ def evaluate(
     if len(text) > MAX_COMMENT_CHARS:
         raise RuleViolation(f"Not saved: comments are limited to {MAX_COMMENT_CHARS} characters.")
     who = evaluated_for(session, incident_id)
+    incident = session.get(Incident, incident_id)
+    assert incident is not None  # evaluated_for refused a missing one
     row = QaEvaluation(
         incident_id=incident_id,
         call_id=who.call_id,
@@ -133,6 +135,7 @@ def evaluate(
         comments=text,
         workstation=actor.workstation,
         at=now,
+        incident_created_at=incident.created_at,
     )
     session.add(row)
     audit.record(

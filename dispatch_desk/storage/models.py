@@ -665,6 +665,17 @@ class QaEvaluation(Base):
     comments: Mapped[str] = mapped_column(Text, default="")
     workstation: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(index=True)
+    # when the incident happened (its created_at, which never changes): the report's score
+    # trend reads a range of this index instead of walking every incident of the range
+    incident_created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# The reads of the QA queue and report (dispatch_desk.qa) by time range: each an index range,
+# never a scan of the table, since they hold the store's only reader thread.
+Index("ix_qa_incident_closed", Incident.status, Incident.closed_at)
+Index("ix_qa_call_received", Call.kind, Call.received_at, Call.answered_at)  # covers the report
+Index("ix_qa_sms_conversation_opened", SmsConversation.opened_at)
+Index("ix_qa_citizen_session_created", CitizenSession.created_at)
 
 
 # -- Supervisor review: bookmarks and notes at a point of an incident's timeline; the indexes

@@ -34,7 +34,7 @@ from dispatch_desk.services.context import Actor
 from ui.errors import EXPECTED, user_message
 from ui.review.qa_pdf import report_pdf_async
 from ui.review.qa_plots import PlotWidget, draw_answer_times, draw_scores, draw_sessions
-from ui.review.qa_queue import agency_zone, day_bounds
+from ui.review.qa_queue import agency_zone, day_bounds, debounced
 from ui.tasks import TaskOwner
 from ui.theme import restyle
 
@@ -75,6 +75,7 @@ class QaReportsView(QWidget):
         self.zone = agency_zone(core)
         self.report: QaReport | None = None
         self._seq = 0
+        self.reload_soon = debounced(self, self.reload)
         today = core.clock().astimezone(self.zone).date()
         start = today - timedelta(weeks=12) + timedelta(days=1)
         self.since = QDateEdit(QDate(start.year, start.month, start.day), objectName="qaRepSince")
@@ -82,11 +83,11 @@ class QaReportsView(QWidget):
         for edit in (self.since, self.until):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
-            edit.dateChanged.connect(lambda _d: self.reload())
+            edit.dateChanged.connect(lambda _d: self.reload_soon.start())
         self.period = QComboBox(objectName="qaPeriod")
         self.period.addItems(list(PERIODS))
         self.period.setCurrentText("week")
-        self.period.currentTextChanged.connect(lambda _t: self.reload())
+        self.period.currentTextChanged.connect(lambda _t: self.reload_soon.start())
         self.csv_button = QPushButton("Export CSV…", objectName="qaExportCsv")
         self.csv_button.clicked.connect(lambda: self.choose_export("csv"))
         self.pdf_button = QPushButton("Export PDF…", objectName="qaExportPdf")
@@ -131,6 +132,7 @@ class QaReportsView(QWidget):
         return day_bounds(self.since.date(), self.until.date(), self.zone)
 
     def reload(self) -> None:
+        self.reload_soon.stop()
         self._seq += 1
         self.tasks.spawn(self.load(self._seq), "qa-report-load")
 

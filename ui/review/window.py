@@ -124,6 +124,8 @@ class ReviewWindow(QMainWindow):
         self.session.stop()
         self.session.video.shutdown()
         # every view's tasks, the QA ones too: none may finish later on a deleted widget
+        self.qa_queue.reload_soon.stop()
+        self.reports.reload_soon.stop()
         for owner in (
             self.session.tasks,
             self.search.tasks,

@@ -149,6 +149,46 @@ def test_summary_share_agrees_with_its_verdict() -> None:
     assert "89.9 % within 15 s" in line and "does NOT meet" in line
 
 
+def test_queue_reloads_once_for_a_burst_of_changes(
+    qtbot: QtBot, tmp_path: Path, qloop: asyncio.AbstractEventLoop
+) -> None:
+    """Evaluations arriving by sync and dates being typed come in bursts: the queue is read
+    once for the burst, not once per notice (each read holds the store's only reader)."""
+    import uuid
+
+    from dispatch_desk.events import Change
+
+    core = make_core(tmp_path / "burst", clock=FakeClock())
+    view = None
+    try:
+        view = QaQueueView(core, actor_for(core, "supervisor"))
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.waitExposed(view)
+        reads: list[int] = []
+        real_load = view.load
+
+        def counted(seq: int = 0):  # type: ignore[no-untyped-def]
+            reads.append(seq)
+            return real_load(seq)
+
+        view.load = counted  # type: ignore[method-assign]
+        with qtbot.waitSignal(view.loaded, timeout=10000):
+            for _n in range(20):  # twenty evaluations pulled by sync, one notice each
+                core.bus.publish([Change("qa_evaluation", frozenset({uuid.uuid4()}))])
+            for day in (1, 2, 3):  # and a date typed digit by digit
+                view.since.setDate(QDate(2026, 1, day))
+        qtbot.wait(800)  # nothing more comes after the burst
+        assert len(reads) == 1
+        core.bus.publish([Change("incident", frozenset({uuid.uuid4()}))])  # not the queue's
+        qtbot.wait(800)
+        assert len(reads) == 1
+    finally:
+        if view is not None:
+            view.tasks.cancel_all()
+        core.close()
+
+
 def _a_year_by_day(takers: int = 40):  # type: ignore[no-untyped-def]
     import random
     from datetime import UTC, date, datetime, timedelta

@@ -123,3 +123,68 @@ def test_shown_nena_share_never_contradicts_the_verdict() -> None:
     exact = reports.AnswerTally(answered=10, within_15=9, within_20=10)
     assert exact.met_15 and reports.shown_share(exact.pct_15, 90.0) == "90.0"
     assert reports.shown_share(100 * 29 / 30, 95.0) == "96.7"  # rounded as before elsewhere
+
+
+def test_the_range_reads_are_index_ranges(core: DeskCore) -> None:
+    """The queue's and the report's range reads search an index; none scans its table (they
+    hold the store's only reader: a scan of 100k incidents held it for seconds)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from dispatch_desk.domain.enums import CallKind, IncidentStatus
+    from dispatch_desk.storage.models import (
+        Call,
+        CitizenSession,
+        Incident,
+        QaEvaluation,
+        SmsConversation,
+    )
+
+    since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    queries = {
+        "queue": select(Incident.id, Incident.type_code).where(
+            Incident.status == IncidentStatus.CLOSED,
+            Incident.closed_at >= since,
+            Incident.closed_at < until,
+        ),
+        "calls": select(Call.received_at, Call.answered_at).where(
+            Call.kind == CallKind.PHONE, Call.received_at >= since, Call.received_at < until
+        ),
+        "texts": select(SmsConversation.opened_at).where(
+            SmsConversation.opened_at >= since, SmsConversation.opened_at < until
+        ),
+        "live": select(CitizenSession.created_at).where(
+            CitizenSession.created_at >= since, CitizenSession.created_at < until
+        ),
+        "scores": select(QaEvaluation.score).where(
+            QaEvaluation.incident_created_at >= since, QaEvaluation.incident_created_at < until
+        ),
+    }
+
+    def plans(session) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+        out = {}
+        for name, query in queries.items():
+            compiled = query.compile(session.bind)
+            params = tuple(compiled.construct_params()[k] for k in compiled.positiontup)
+            params = tuple(p.isoformat() if isinstance(p, datetime) else p for p in params)
+            rows = session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled), params
+            )
+            out[name] = [r[-1] for r in rows]
+        return out
+
+    found = core.store.read_sync(plans)
+    expected = {
+        "queue": "ix_qa_incident_closed",
+        "calls": "ix_qa_call_received",
+        "texts": "ix_qa_sms_conversation_opened",
+        "live": "ix_qa_citizen_session_created",
+        "scores": "ix_qa_evaluation_incident_created_at",
+    }
+    for name, index in expected.items():
+        assert any(index in step and step.startswith("SEARCH") for step in found[name]), (
+            name,
+            found[name],
+        )
+        assert not any(step.startswith("SCAN") for step in found[name]), (name, found[name])
