@@ -41,7 +41,7 @@ from dispatch_desk.qa.evaluations import (
     for_incident,
 )
 from dispatch_desk.qa.forms import SCALE, Form, ensure_default_form, latest_forms
-from dispatch_desk.qa.scoring import NA, NO, YES, score
+from dispatch_desk.qa.scoring import NA, NO, YES, score, shown_percent
 from dispatch_desk.services.context import Actor
 from dispatch_desk.storage.models import Incident
 from ui.errors import EXPECTED, user_message
@@ -335,8 +335,9 @@ class QaPanel(QWidget):
         zone = ZoneInfo(self.core.profile.timezone)  # the agency's time, as everywhere
         lines = [
             f"{e.at.astimezone(zone):%Y-%m-%d %H:%M} · {e.evaluator_name} · {e.form_name} "
-            f"v{e.form_version} · {e.score:.1f} % {'pass' if e.passed else 'FAIL'}"
-            + (f" · {e.comments}" if e.comments else "")
+            f"v{e.form_version} · "
+            f"{shown_percent(e.score, passed=e.passed, pass_mark=e.form.pass_mark)} % "
+            f"{'pass' if e.passed else 'FAIL'}" + (f" · {e.comments}" if e.comments else "")
             for e in self.earlier
         ]
         self.earlier_label.setText("\n".join(lines))
@@ -381,9 +382,10 @@ class QaPanel(QWidget):
             self.score_label.setText("—")
             restyle(self.score_label, "verdict", "")
         else:
-            self.score_label.setText(
-                f"{result.percent:.1f} % {'PASS' if result.passed else 'FAIL'}"
+            shown = shown_percent(
+                result.percent, passed=result.passed, pass_mark=self.form.pass_mark
             )
+            self.score_label.setText(f"{shown} % {'PASS' if result.passed else 'FAIL'}")
             restyle(self.score_label, "verdict", "pass" if result.passed else "fail")
         left = len(result.unanswered)
         self.detail.setText(

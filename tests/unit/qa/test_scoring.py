@@ -89,3 +89,11 @@ def test_pass_is_decided_on_the_unrounded_score() -> None:
         Form("G", (Question("q", "q", 4.0), Question("r", "r", 1.0)), 80.0), {"q": YES, "r": NO}
     )
     assert exact.passed and exact.percent == 80.0  # the mark itself still passes
+
+
+def test_a_failing_score_is_never_shown_at_the_pass_mark() -> None:
+    from dispatch_desk.qa.scoring import shown_percent
+
+    assert shown_percent(79.99, passed=False, pass_mark=80.0) == "79.9"  # not "80.0 % FAIL"
+    assert shown_percent(83.333, passed=True, pass_mark=80.0) == "83.3"
+    assert shown_percent(59.96, passed=False, pass_mark=70.0) == "60.0"  # far from the mark
