@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import uuid
 from concurrent.futures import Executor
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,8 +71,11 @@ class SessionFiles:
         self._listener.on_media(live.view.id, media)
         return media
 
-    async def recorded(self, session_id: uuid.UUID, recording: Recording, segment: int) -> None:
-        """A finished recording segment, recorded in the incident."""
+    async def recorded(
+        self, session_id: uuid.UUID, recording: Recording, segment: int, ended: datetime
+    ) -> None:
+        """A finished recording segment, recorded in the incident as ending at ``ended`` (the
+        desk time of its last frame, taken before the file was finished)."""
         media = await self.core.store.write(
             self.citizen.add_media,
             self.core.system_actor(),
@@ -84,6 +88,7 @@ class SessionFiles:
             file_name=self.relative(recording.path),
             duration_s=round(recording.duration_s, 3),
             detail=f" (segment {segment})",
+            at=ended,
         )
         self._listener.on_media(session_id, media)
 

@@ -2,7 +2,10 @@
 the newest frame (for the view and for stills) and when it came.
 
 Legs come and go (a phone that lost its network, switched tabs or reloaded offers a new one);
-each leg is recorded to its own segment file, numbered by the desk.
+each leg is recorded to its own segment file, numbered by the desk. Each frame recorded is
+stamped with the desk's clock as it arrives, and a finished segment is reported with the desk
+time of its last frame: finishing the file (draining the encoder, closing, hashing) takes time
+that must not move the segment later on the timeline.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +38,8 @@ class SessionMedia:
         on_frame: Callable[[RgbFrame], None],
         on_flowing: Callable[[], object],
         on_leg_state: Callable[[str], None],
-        on_recorded: Callable[[Recording, int], Awaitable[None]],
+        on_recorded: Callable[[Recording, int, datetime], Awaitable[None]],
+        clock: Callable[[], datetime],
         record: bool = True,
     ) -> None:
         self.folder = folder
@@ -43,12 +48,14 @@ class SessionMedia:
         self._on_flowing = on_flowing
         self._on_leg_state = on_leg_state
         self._on_recorded = on_recorded
+        self._clock = clock
         self._record = record
         self._converter = FrameConverter(on_frame)
         self.peer: ReceivingPeer | None = None
         self.leg = -1  # the phone's number for its current leg
         self.segment = 0  # the desk's count of recorded segments
         self._recorder: SegmentRecorder | None = None
+        self._recorded_until: datetime | None = None  # desk time of the last frame recorded
         self.latest: Any = None  # the newest decoded frame (av.VideoFrame)
         self.last_frame_at = 0.0  # time.monotonic() of the newest frame
         self.frames = 0
@@ -92,6 +99,7 @@ class SessionMedia:
                     self.segment += 1
                 self._recorder = SegmentRecorder(self.folder / f"video-{self.segment:02d}.mp4")
             self._recorder.video(frame, at)
+            self._recorded_until = self._clock()
         self._converter.submit(frame, at)
         if self._leg_frames == 1 or gap > FLOWING_AGAIN_AFTER_S:
             self._on_flowing()
@@ -105,18 +113,22 @@ class SessionMedia:
         :meth:`close`)."""
         peer, self.peer = self.peer, None
         recorder, self._recorder = self._recorder, None
+        ended, self._recorded_until = self._recorded_until, None
         if peer is not None:
             await peer.close()
         if recorder is not None:
-            task = asyncio.ensure_future(self._finish(recorder, self.segment))
+            # the segment ends at its last frame, not when finishing the file is done
+            task = asyncio.ensure_future(
+                self._finish(recorder, self.segment, ended or self._clock())
+            )
             self._finishing.add(task)
             task.add_done_callback(self._finishing.discard)
 
-    async def _finish(self, recorder: SegmentRecorder, segment: int) -> None:
+    async def _finish(self, recorder: SegmentRecorder, segment: int, ended: datetime) -> None:
         loop = asyncio.get_running_loop()
         recording = await loop.run_in_executor(self._io, recorder.finish)
         if recording is not None:
-            await self._on_recorded(recording, segment)
+            await self._on_recorded(recording, segment, ended)
 
     async def close(self, timeout_s: float = 10.0) -> None:
         """Close the leg and wait (bounded) for its recording to be finished and recorded."""

@@ -454,7 +454,10 @@ class LiveSessions:
                 on_frame=lambda frame: self._frame(session_id, frame),
                 on_flowing=lambda: self._spawn(self._flowing(session_id), "flowing"),
                 on_leg_state=lambda state: self._leg_state(session_id, state),
-                on_recorded=lambda rec, seg: self.files.recorded(session_id, rec, seg),
+                on_recorded=lambda rec, seg, ended: self.files.recorded(
+                    session_id, rec, seg, ended
+                ),
+                clock=self.core.clock,
                 record=self.record,
             )
         return live.media

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dispatch_desk.events import note_change
 from dispatch_desk.qa.access import QA_ROLES
-from dispatch_desk.qa.forms import form_by_id
+from dispatch_desk.qa.forms import Form, form_by_id, form_from_spec
 from dispatch_desk.qa.scoring import AnswerError, score
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, NotFound, RuleViolation
@@ -51,6 +51,7 @@ class EvaluationView:
     passed: bool
     comments: str
     at: datetime
+    form: Form  # the questions and pass mark it was scored with (copied into the evaluation)
 
 
 def _view(row: QaEvaluation) -> EvaluationView:
@@ -68,6 +69,7 @@ def _view(row: QaEvaluation) -> EvaluationView:
         row.passed,
         row.comments,
         row.at,
+        form_from_spec(row.form_name, row.form_version, row.form_id, row.form_spec),
     )
 
 
@@ -114,6 +116,8 @@ def evaluate(
     if len(text) > MAX_COMMENT_CHARS:
         raise RuleViolation(f"Not saved: comments are limited to {MAX_COMMENT_CHARS} characters.")
     who = evaluated_for(session, incident_id)
+    incident = session.get(Incident, incident_id)
+    assert incident is not None  # evaluated_for refused a missing one
     row = QaEvaluation(
         incident_id=incident_id,
         call_id=who.call_id,
@@ -124,12 +128,14 @@ def evaluate(
         form_id=form.id,
         form_name=form.name,
         form_version=form.version,
+        form_spec=form.spec(),
         answers=json.dumps(dict(answers), sort_keys=True),
         score=result.percent,
         passed=result.passed,
         comments=text,
         workstation=actor.workstation,
         at=now,
+        incident_created_at=incident.created_at,
     )
     session.add(row)
     audit.record(

@@ -2,11 +2,18 @@
 
 A form is checked whole before anything is stored: a bad file is refused with what is wrong
 and where (``questions[3].weight: must be a number above 0``). Importing a form under a name
-that exists makes its next version; past evaluations keep the version they were made with.
+that exists makes its next version; past evaluations keep the version they were made with
+(and a copy of its spec).
+
+A stored version's id is derived from its name, version and a hash of its content: the same
+default seeded on two workstations is one row, while two different "version 2"s made apart are
+two rows that sync keeps side by side. Where a name has two rows of one version, every reader
+picks the same one (the greater id), and the next save makes the version after both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -187,23 +194,36 @@ def read_form_file(path: Path) -> Form:
         raise FormRejected(f"{path}: {exc}") from None
 
 
+def form_from_spec(name: str, version: int, form_id: Any, spec: str) -> Form:
+    """A stored version from its spec (a form row's, or the copy an evaluation keeps)."""
+    data = json.loads(spec)
+    form = parse_form({"name": name, **data})
+    return Form(form.name, form.questions, form.pass_mark, version, form_id)
+
+
 def _from_row(row: QaForm) -> Form:
-    data = json.loads(row.spec)
-    form = parse_form({"name": row.name, **data})
-    return Form(form.name, form.questions, form.pass_mark, row.version, row.id)
+    return form_from_spec(row.name, row.version, row.id, row.spec)
+
+
+def form_id(name: str, version: int, spec: str) -> Any:
+    """The id of a stored form version: equal content converges, different content never
+    collides (see the module's docstring)."""
+    digest = hashlib.sha256(spec.encode("utf-8")).hexdigest()
+    return stable_id("qa_form", f"{name}:{version}:{digest}")
+
+
+def _newest(rows: list[QaForm]) -> QaForm | None:
+    return max(rows, key=lambda r: (r.version, str(r.id)), default=None)
 
 
 def latest_forms(session: Session) -> list[Form]:
     """The latest version of every form, by name."""
-    newest = (
-        select(QaForm.name, func.max(QaForm.version).label("v")).group_by(QaForm.name).subquery()
-    )
-    rows = session.scalars(
-        select(QaForm)
-        .join(newest, (QaForm.name == newest.c.name) & (QaForm.version == newest.c.v))
-        .order_by(QaForm.name)
-    )
-    return [_from_row(r) for r in rows]
+    newest: dict[str, QaForm] = {}
+    for row in session.scalars(select(QaForm).order_by(QaForm.name)):
+        best = newest.get(row.name)
+        if best is None or (row.version, str(row.id)) > (best.version, str(best.id)):
+            newest[row.name] = row
+    return [_from_row(newest[name]) for name in sorted(newest)]
 
 
 def form_by_id(session: Session, form_id: Any) -> Form:
@@ -213,11 +233,18 @@ def form_by_id(session: Session, form_id: Any) -> Form:
     return _from_row(row)
 
 
-def get_form(session: Session, name: str, version: int | None = None) -> Form:
+def _latest_row(session: Session, name: str, version: int | None = None) -> QaForm | None:
     query = select(QaForm).where(QaForm.name == name)
-    if version is not None:
-        query = query.where(QaForm.version == version)
-    row = session.scalar(query.order_by(QaForm.version.desc()).limit(1))
+    if version is None:
+        top = session.scalar(select(func.max(QaForm.version)).where(QaForm.name == name))
+        if top is None:
+            return None
+        version = top
+    return _newest(list(session.scalars(query.where(QaForm.version == version))))
+
+
+def get_form(session: Session, name: str, version: int | None = None) -> Form:
+    row = _latest_row(session, name, version)
     if row is None:
         raise NotFound(f"No evaluation form {name!r}" + (f" v{version}" if version else ""))
     return _from_row(row)
@@ -229,14 +256,12 @@ def save_form(session: Session, actor: Actor, form: Form, now: datetime) -> tupl
     from dispatch_desk.qa.access import MANAGE_FORMS
 
     audit.require(actor, now, "qa.form", MANAGE_FORMS, form=form.name)
-    latest = session.scalar(
-        select(QaForm).where(QaForm.name == form.name).order_by(QaForm.version.desc()).limit(1)
-    )
+    latest = _latest_row(session, form.name)
     if latest is not None and latest.spec == form.spec():
         return _from_row(latest), False
     version = (latest.version + 1) if latest is not None else 1
     row = QaForm(
-        id=stable_id("qa_form", f"{form.name}:{version}"),
+        id=form_id(form.name, version, form.spec()),
         name=form.name,
         version=version,
         spec=form.spec(),

@@ -12,10 +12,10 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from dispatch_desk.domain.agency import IncidentTypeCatalog
@@ -48,12 +48,29 @@ class QueueEntry:
 
 def draw(incident_id: uuid.UUID) -> float:
     """The incident's fixed draw in [0, 1): the first 64 bits of SHA-256 of its id."""
-    digest = hashlib.sha256(b"qa-sample:" + incident_id.bytes).digest()
+    return _draw(incident_id.bytes)
+
+
+def _draw(id_bytes: bytes) -> float:
+    digest = hashlib.sha256(b"qa-sample:" + id_bytes).digest()
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
 def sampled(incident_id: uuid.UUID, percent: float) -> bool:
     return draw(incident_id) < percent / 100.0
+
+
+def _id_bytes(raw: Any) -> bytes:
+    """An id read raw (SQLite keeps a UUID as 32 hex digits): its 16 bytes, without making a
+    UUID object for every incident of the range."""
+    return raw.bytes if isinstance(raw, uuid.UUID) else bytes.fromhex(raw)
+
+
+def _time(raw: Any) -> datetime:
+    """A time read raw: SQLite's text (UTC, as the store writes it), or a datetime."""
+    if isinstance(raw, str):
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    return raw.astimezone(UTC)
 
 
 def type_codes(text: str) -> frozenset[str]:
@@ -70,22 +87,37 @@ def call_takers(
     session: Session, incident_ids: Sequence[uuid.UUID], created_by: dict[uuid.UUID, Any]
 ) -> dict[uuid.UUID, str]:
     """Who took each incident's first call (by the call's time), by display name; whoever
-    created the incident when no call was taken by anyone (as the evaluation records it)."""
-    firsts: dict[uuid.UUID, tuple[datetime, uuid.UUID]] = {}
+    created the incident when no call was taken by anyone (as the evaluation records it).
+
+    Read raw (ids and times as stored; one format, so the times compare as text): a queue of
+    thousands would otherwise make two UUIDs and two datetimes of every call."""
+    wanted = {i.bytes: i for i in incident_ids}
+    firsts: dict[bytes, tuple[Any, bytes]] = {}
     for chunk in _chunks(incident_ids):
         rows = session.execute(
-            select(Call.incident_id, Call.received_at, Call.created_at, Call.taken_by).where(
-                Call.incident_id.in_(chunk), Call.taken_by.is_not(None)
-            )
+            select(
+                type_coerce(Call.incident_id, String),
+                type_coerce(Call.received_at, String),
+                type_coerce(Call.created_at, String),
+                type_coerce(Call.taken_by, String),
+            ).where(Call.incident_id.in_(chunk), Call.taken_by.is_not(None))
         )
-        for incident_id, received, created, taken_by in rows:
-            at = received or created
-            if incident_id not in firsts or at < firsts[incident_id][0]:
-                firsts[incident_id] = (at, taken_by)
-    users = {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
-    return {
-        i: users.get(firsts[i][1] if i in firsts else created_by.get(i), "") for i in incident_ids
+        for raw_incident, received, created, taken_by in rows:
+            key, at = _id_bytes(raw_incident), received or created
+            if key not in firsts or at < firsts[key][0]:
+                firsts[key] = (at, _id_bytes(taken_by))
+    users = {
+        _id_bytes(raw): name
+        for raw, name in session.execute(select(type_coerce(User.id, String), User.display_name))
     }
+    out = {}
+    for key, incident_id in wanted.items():
+        if key in firsts:
+            out[incident_id] = users.get(firsts[key][1], "")
+        else:
+            creator = created_by.get(incident_id)
+            out[incident_id] = users.get(creator.bytes, "") if creator is not None else ""
+    return out
 
 
 def review_queue(
@@ -103,39 +135,45 @@ def review_queue(
     high-acuity type and not evaluated yet, oldest closing first."""
     audit.require(actor, now, "qa.read", QA_ROLES)
     acute = {code.upper() for code in high_acuity}
-    done = set(session.scalars(select(QaEvaluation.incident_id).distinct()))
+    # Read raw: the ids of every incident of the range (thousands) are only hashed and compared;
+    # only the chosen few become UUIDs (the column type's per-row work was most of the time).
+    done = {
+        _id_bytes(raw)
+        for raw in session.scalars(select(type_coerce(QaEvaluation.incident_id, String)).distinct())
+    }
     in_range = (
         Incident.status == IncidentStatus.CLOSED,
         Incident.closed_at >= since,
         Incident.closed_at < until,
     )
-    # First pass: only what the choice needs (id, type), over every incident in the range.
+    # One pass over the range (an index range, read raw): the choice needs only id and type;
+    # the few chosen become UUIDs and datetimes (no second read by id).
     reasons: dict[uuid.UUID, tuple[str, ...]] = {}
-    for incident_id, type_code in session.execute(
-        select(Incident.id, Incident.type_code).where(*in_range)
+    chosen: list[tuple[Any, ...]] = []
+    threshold = sample_percent / 100.0
+    for raw_id, number, type_code, created_raw, closed_raw, creator_raw in session.execute(
+        select(
+            type_coerce(Incident.id, String),
+            Incident.number,
+            Incident.type_code,
+            type_coerce(Incident.created_at, String),
+            type_coerce(Incident.closed_at, String),
+            type_coerce(Incident.created_by, String),
+        ).where(*in_range)
     ):
-        if incident_id in done:
+        key = _id_bytes(raw_id)
+        if key in done:
             continue
         why = (HIGH_ACUITY,) if type_code.upper() in acute else ()
-        if sampled(incident_id, sample_percent):
+        if _draw(key) < threshold:  # sampled(), without a UUID object
             why += (SAMPLED,)
         if why:
+            incident_id = uuid.UUID(bytes=key)
             reasons[incident_id] = why
-    # Second pass: the details of the chosen few.
-    chosen: list[tuple[Any, ...]] = []
-    for chunk in _chunks(list(reasons)):
-        chosen.extend(
-            session.execute(
-                select(
-                    Incident.id,
-                    Incident.number,
-                    Incident.type_code,
-                    Incident.created_at,
-                    Incident.closed_at,
-                    Incident.created_by,
-                ).where(Incident.id.in_(chunk))
+            creator = uuid.UUID(bytes=_id_bytes(creator_raw)) if creator_raw is not None else None
+            chosen.append(
+                (incident_id, number, type_code, _time(created_raw), _time(closed_raw), creator)
             )
-        )
     chosen.sort(key=lambda row: (row[4], row[0]))  # oldest closing first
     takers = call_takers(session, [row[0] for row in chosen], {row[0]: row[5] for row in chosen})
     entries = []

@@ -4,6 +4,7 @@ points and the denominator. Pass when the score reaches the form's pass mark."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,20 @@ def score(form: Form, answers: Mapping[str, Any]) -> Score:
             continue
         possible += question.weight
         earned += question.weight * share(question, answer)
-    percent = round(100.0 * earned / possible, 2) if possible > 0 else None
-    passed = percent is not None and percent >= form.pass_mark
+    if possible <= 0:
+        return Score(None, False, earned, possible, answered, tuple(unanswered))
+    exact = 100.0 * earned / possible
+    passed = exact >= form.pass_mark  # the verdict on the exact score, never on a rounded one
+    percent = round(exact, 2)
+    if not passed and percent >= form.pass_mark:  # 79.996 is shown 79.99, not 80.00 FAIL
+        percent = math.floor(exact * 100.0) / 100.0
     return Score(percent, passed, earned, possible, answered, tuple(unanswered))
+
+
+def shown_percent(percent: float, *, passed: bool, pass_mark: float, places: int = 1) -> str:
+    """A score as shown beside its verdict: rounded, except that a failing score is never
+    rounded up to the pass mark (79.99 % with a mark of 80 reads 79.9, not "80.0 % FAIL")."""
+    shown = round(percent, places)
+    if not passed and shown >= pass_mark:
+        shown = math.floor(percent * 10**places) / 10**places
+    return f"{shown:.{places}f}"

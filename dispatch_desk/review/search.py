@@ -7,6 +7,11 @@ caller number is a partial match (``LIKE '%digits%'`` on the call's ANI and call
 B-tree can serve: the calls are scanned once for the matching incidents (a set), then the
 incidents are read newest first as for the other filters. The dispatcher filter is likewise one
 set of the incidents whose calls they took.
+
+A search shows caller numbers and what was recorded: only supervisors and admins search, and
+every search is on record (``review.search``, with its filters and how many rows it showed; a
+refusal too). :func:`search` is the way in: the page is read on the store's reader (a search
+never queues the dispatcher's saves), then put on record by a one-row write.
 """
 
 from __future__ import annotations
@@ -21,7 +26,11 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.domain.citizen import MediaKind
+from dispatch_desk.review.timeline import REVIEW_ROLES
+from dispatch_desk.services import audit
+from dispatch_desk.services.context import Actor, PermissionDenied
 from dispatch_desk.storage.models import Call, CitizenMedia, CitizenSession, Incident, User
+from dispatch_desk.storage.store import Store
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -78,7 +87,21 @@ def check(f: ReviewFilter) -> None:
         raise BadFilter(f"Pages are 1 to {MAX_PAGE_SIZE} rows, from page 0.")
 
 
-def search(session: Session, f: ReviewFilter) -> ReviewPage:
+def _detail(f: ReviewFilter) -> dict[str, Any]:
+    """The filters as they go on record."""
+    return {
+        "since": f.since.isoformat() if f.since else "",
+        "until": f.until.isoformat() if f.until else "",
+        "dispatcher": f.dispatcher.strip(),
+        "type_code": f.type_code.strip(),
+        "caller_number": f.caller_number.strip(),
+        "disposition": f.disposition.strip(),
+        "page": f.page,
+    }
+
+
+def _read_page(session: Session, actor: Actor, now: datetime, f: ReviewFilter) -> ReviewPage:
+    audit.require(actor, now, "review.search", REVIEW_ROLES, **_detail(f))
     check(f)
     query = id_query(session, f)
     if query is None:
@@ -87,6 +110,43 @@ def search(session: Session, f: ReviewFilter) -> ReviewPage:
     has_more = len(ids) > f.page_size
     ids = ids[: f.page_size]
     return ReviewPage(rows(session, ids), f.page, has_more)
+
+
+def _on_record(
+    session: Session, actor: Actor, now: datetime, f: ReviewFilter, page: ReviewPage
+) -> None:
+    audit.record(
+        session,
+        actor,
+        now,
+        "review.search",
+        rows=len(page.rows),
+        **_detail(f),
+    )
+
+
+async def search(store: Store, actor: Actor, now: datetime, f: ReviewFilter) -> ReviewPage:
+    """A page of incidents for ``actor`` (supervisors and admins), on record either way."""
+    try:
+        page = await store.read(_read_page, actor, now, f)
+    except PermissionDenied as exc:
+        if exc.record_after_rollback is not None:
+            await store.write(exc.record_after_rollback)
+        raise
+    await store.write(_on_record, actor, now, f, page)
+    return page
+
+
+def search_sync(store: Store, actor: Actor, now: datetime, f: ReviewFilter) -> ReviewPage:
+    """:func:`search` for scripts, tests and benchmarks (blocks the calling thread)."""
+    try:
+        page = store.read_sync(_read_page, actor, now, f)
+    except PermissionDenied as exc:
+        if exc.record_after_rollback is not None:
+            store.write_sync(exc.record_after_rollback)
+        raise
+    store.write_sync(_on_record, actor, now, f, page)
+    return page
 
 
 def id_query(session: Session, f: ReviewFilter) -> Select[Any] | None:

@@ -4,14 +4,13 @@ Tracks: the recorded video (spans), chat of the live session, texts, narrative, 
 session status, units, other media, bookmarks; and the caller's GPS trail, with times.
 
 Where a recording sits in time: a segment's row (:class:`CitizenMedia`, kind ``recording``) is
-written when the segment is *finished* (``dispatch_desk.live.files.SessionFiles.recorded``, with
-the desk's clock), and its ``duration_s`` is the time from its first to its last frame as they
-reached the desk (``dispatch_desk.media.recorder``: frames are stamped on arrival, gaps stay gaps).
-So the segment ends at ``at`` and starts at ``at - duration_s``, give or take the time between
-its last frame and its row being written (the leg closing, the encoder flushing: 0.05-0.07 s
-after the session ended in tests/ui/review/test_review_window.py; the file does not carry the
-wall-clock time of its first frame). A session may have
-several segments (the caller agreed again, the path dropped); each is its own span.
+written when the segment is *finished*, but its ``at`` is the desk time of its last frame, taken
+as the frame arrived and before the file was finished (``dispatch_desk.live.media``: draining the
+encoder, closing and hashing an hour of video take seconds that must not move it), and its
+``duration_s`` is the time from its first to its last frame as they reached the desk
+(``dispatch_desk.media.recorder``: frames are stamped on arrival, gaps stay gaps). So the
+segment ends at ``at`` and starts at ``at - duration_s``. A session may have several segments
+(the caller agreed again, the path dropped); each is its own span.
 
 Only supervisors and admins build a timeline (it is the way to the recordings), and each build
 is audited (``review.timeline``); a refusal is audited by :func:`audit.require`.
@@ -147,7 +146,7 @@ class Timeline:
 def build(session: Session, actor: Actor, incident_id: uuid.UUID, now: datetime) -> Timeline:
     """The incident's timeline; supervisors and admins only, audited either way."""
     audit.require(actor, now, "review.timeline", REVIEW_ROLES, incident=str(incident_id))
-    timeline = collect(session, incident_id)
+    timeline = _collect(session, incident_id)
     audit.record(
         session,
         actor,
@@ -161,8 +160,8 @@ def build(session: Session, actor: Actor, incident_id: uuid.UUID, now: datetime)
     return timeline
 
 
-def collect(session: Session, incident_id: uuid.UUID) -> Timeline:
-    """Read everything of the incident (no role check: :func:`build` is the way in)."""
+def _collect(session: Session, incident_id: uuid.UUID) -> Timeline:
+    """Read everything of the incident (no role check, private: :func:`build` is the way in)."""
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise NotFound(f"No incident {incident_id}.")

@@ -392,7 +392,10 @@ class CitizenService:
         file_name: str,
         duration_s: float | None = None,
         detail: str = "",
+        at: datetime | None = None,
     ) -> MediaView:
+        """Record a file of the session. ``at`` is when the media itself ends (a recording's
+        last frame), when that is earlier than ``now`` (the moment it is recorded)."""
         row = self._get(session, session_id)
         media = CitizenMedia(
             session_id=row.id,
@@ -404,7 +407,7 @@ class CitizenService:
             file_name=file_name,
             workstation=actor.workstation,
             duration_s=duration_s,
-            at=now,
+            at=at or now,
         )
         session.add(media)
         session.flush()

@@ -21,7 +21,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    UniqueConstraint,
     Uuid,
     event,
 )
@@ -630,10 +629,13 @@ class LegalHold(Base):
 class QaForm(Base):
     """One version of an evaluation form: its questions and pass mark as JSON (see
     dispatch_desk.qa.forms). A new version is a new row; an evaluation names the row it used,
-    so changing a form never changes a past score."""
+    so changing a form never changes a past score. The id derives from name, version and
+    content (qa.forms.form_id): two different versions of one number made on two workstations
+    are two rows, so (name, version) is indexed, not unique (a unique pair would make sync
+    refuse the second)."""
 
     __tablename__ = "qa_form"
-    __table_args__ = (UniqueConstraint("name", "version"),)
+    __table_args__ = (Index("ix_qa_form_name_version", "name", "version"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
@@ -661,12 +663,25 @@ class QaEvaluation(Base):
     form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("qa_form.id"))
     form_name: Mapped[str] = mapped_column(String(120))
     form_version: Mapped[int]
+    # the form's spec as scored (JSON, as QaForm.spec): a past score always shows its questions
+    form_spec: Mapped[str] = mapped_column(Text, default="")
     answers: Mapped[str] = mapped_column(Text)  # JSON {question id: "yes"|"no"|"na"|int}
     score: Mapped[float]  # per cent, 0-100, N/A left out of the denominator
     passed: Mapped[bool]
     comments: Mapped[str] = mapped_column(Text, default="")
     workstation: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(index=True)
+    # when the incident happened (its created_at, which never changes): the report's score
+    # trend reads a range of this index instead of walking every incident of the range
+    incident_created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# The reads of the QA queue and report (dispatch_desk.qa) by time range: each an index range,
+# never a scan of the table, since they hold the store's only reader thread.
+Index("ix_qa_incident_closed", Incident.status, Incident.closed_at)
+Index("ix_qa_call_received", Call.kind, Call.received_at, Call.answered_at)  # covers the report
+Index("ix_qa_sms_conversation_opened", SmsConversation.opened_at)
+Index("ix_qa_citizen_session_created", CitizenSession.created_at)
 
 
 # -- Supervisor review: bookmarks and notes at a point of an incident's timeline; the indexes

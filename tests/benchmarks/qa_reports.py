@@ -7,7 +7,9 @@ Builds a demo store with --incidents closed incidents spread over a year, one ph
 (median of --runs, seconds) the review queue for the year (2 % sample + high-acuity types), and
 the report by week and by month (answer-time histogram and NENA percentages, scores per
 call-taker, session counts), each through the store's reader as the desk runs them, and the CSV.
-The last line of output is one JSON object.
+Also the ranges the QA views open with (the queue's last 30 days, the report's last 12 weeks by
+week): those hold the store's only reader while the desk waits, so they must stay well under
+0.2 s. The last line of output is one JSON object.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-TARGETS = {"queue_median_s": 2.0, "report_week_median_s": 3.0}
+TARGETS = {
+    "queue_median_s": 2.0,
+    "report_week_median_s": 3.0,
+    "queue_default_median_s": 0.2,
+    "report_default_median_s": 0.2,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,35 +84,45 @@ def main(argv: list[str] | None = None) -> int:
             zone = ZoneInfo(core.profile.timezone)
             until = end + timedelta(days=1)
 
-            def queue() -> list:
+            def queue(since=start) -> list:  # type: ignore[no-untyped-def]
                 return core.store.read_sync(
                     review_queue,
                     supervisor,
                     core.clock(),
-                    start,
+                    since,
                     until,
                     sample_percent=qa.sample_percent,
                     high_acuity=type_codes(qa.high_acuity_types),
                     catalog=core.catalog,
                 )
 
-            def report(period: str) -> reports.QaReport:
+            def report(period: str, since=start) -> reports.QaReport:  # type: ignore[no-untyped-def]
                 return core.store.read_sync(
-                    reports.build_report, supervisor, core.clock(), start, until, period, zone
+                    reports.build_report, supervisor, core.clock(), since, until, period, zone
                 )
 
-            def timed(fn) -> tuple[float, object]:
-                times, result = [], None
+            cpu: dict[str, float] = {}
+
+            def timed(fn, name: str = "") -> tuple[float, object]:  # type: ignore[no-untyped-def]
+                times, used, result = [], [], None
                 for _ in range(args.runs):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     result = fn()
                     times.append(time.perf_counter() - t0)
+                    used.append(time.process_time() - c0)
+                if name:  # CPU seconds: what the read costs, whatever else the machine runs
+                    cpu[name] = round(statistics.median(used), 3)
                 return statistics.median(times), result
 
             queue_s, entries = timed(queue)
             week_s, weekly = timed(lambda: report("week"))
             month_s, _ = timed(lambda: report("month"))
             csv_s, text = timed(lambda: reports.to_csv(weekly))
+            # the views' default ranges (ui/review/qa_queue.py, ui/review/qa_reports.py)
+            queue_default_s, _ = timed(lambda: queue(until - timedelta(days=31)), "queue_default")
+            report_default_s, _ = timed(
+                lambda: report("week", until - timedelta(weeks=12)), "report_default"
+            )
         finally:
             core.close()
     sampled = sum(1 for e in entries if "sampled" in e.reasons)
@@ -126,9 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         "report_weeks": len(weekly.rows),
         "answered_within_15s_pct": round(weekly.total.answers.pct_15 or 0, 2),
         "csv_median_s": round(csv_s, 4),
+        "queue_default_median_s": round(queue_default_s, 3),
+        "report_default_median_s": round(report_default_s, 3),
+        "queue_default_cpu_s": cpu["queue_default"],
+        "report_default_cpu_s": cpu["report_default"],
         "csv_bytes": len(text),
         "targets": TARGETS,
-        "met": queue_s <= TARGETS["queue_median_s"] and week_s <= TARGETS["report_week_median_s"],
+        "met": queue_s <= TARGETS["queue_median_s"]
+        and week_s <= TARGETS["report_week_median_s"]
+        and queue_default_s <= TARGETS["queue_default_median_s"]
+        and report_default_s <= TARGETS["report_default_median_s"],
     }
     print(json.dumps(result))
     return 0

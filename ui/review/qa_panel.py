@@ -4,7 +4,9 @@ One row per question. Up/Down (or Tab) move between rows; in a row, Y / N / A an
 N/A, and a digit answers a scale question; the answer moves focus to the next question. The score
 and the verdict follow every answer. Comments below; Save (Ctrl+Enter, within the panel) stores
 the evaluation, which is then listed with the earlier ones for this incident. Nothing typed is
-lost on a refusal: the answers stay until the evaluation is stored.
+lost on a refusal: the answers stay until the evaluation is stored. Opening another incident
+puts the unsaved answers and comments aside as that incident's draft (never carried over to the
+new one); opening the incident again brings its draft back.
 
 Signals: loaded(incident_id), saved(EvaluationView), failed(str).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
@@ -38,7 +41,7 @@ from dispatch_desk.qa.evaluations import (
     for_incident,
 )
 from dispatch_desk.qa.forms import SCALE, Form, ensure_default_form, latest_forms
-from dispatch_desk.qa.scoring import NA, NO, YES, score
+from dispatch_desk.qa.scoring import NA, NO, YES, score, shown_percent
 from dispatch_desk.services.context import Actor
 from dispatch_desk.storage.models import Incident
 from ui.errors import EXPECTED, user_message
@@ -154,6 +157,8 @@ class QaPanel(QWidget):
         self.rows: list[QuestionRow] = []
         self.evaluated: Evaluated | None = None
         self.earlier: list[EvaluationView] = []
+        # unsaved work per incident: (form id, answers, comments), kept while the panel lives
+        self.drafts: dict[uuid.UUID, tuple[Any, dict[str, Any], str]] = {}
         self._seq = 0
 
         self.header = QLabel("No incident", objectName="qaHeader")
@@ -239,10 +244,15 @@ class QaPanel(QWidget):
             return False
         if seq and seq != self._seq:
             return False
+        other = incident_id != self.incident_id
+        if other:
+            self._put_draft_aside()
         self.incident_id, self.evaluated, self.earlier = incident_id, who, earlier
         taker = who.name or "unknown call-taker"
         self.header.setText(f"Incident {number} · {type_code} · taken by {taker}")
         self._set_forms(forms)
+        if other:
+            self._take_draft(incident_id)
         self._show_earlier()
         self.say("", "")
         self.save_button.setEnabled(True)
@@ -284,15 +294,50 @@ class QaPanel(QWidget):
                 self.question_box.addStretch(1)
         self._update_score()
 
+    # -- drafts
+
+    def _put_draft_aside(self) -> None:
+        comments = self.comments.toPlainText()
+        if self.incident_id is not None and self.form is not None:
+            if self.answers or comments.strip():
+                self.drafts[self.incident_id] = (self.form.id, dict(self.answers), comments)
+            else:
+                self.drafts.pop(self.incident_id, None)
+        self._set_answers({})
+        self.comments.clear()
+
+    def _take_draft(self, incident_id: uuid.UUID) -> None:
+        draft = self.drafts.get(incident_id)
+        if draft is None:
+            return
+        form_id, answers, comments = draft
+        index = next((i for i, f in enumerate(self.forms) if f.id == form_id), None)
+        if index is None:  # its form is no longer listed: keep the draft, say so
+            self.say("error", "A draft for this incident was made with a form no longer listed.")
+            return
+        self.form_box.setCurrentIndex(index)
+        self._use_form(self.forms[index])
+        self._set_answers(answers)
+        self.comments.setPlainText(comments)
+
+    def _set_answers(self, answers: dict[str, Any]) -> None:
+        self.answers = dict(answers)
+        for row in self.rows:
+            row.answer = self.answers.get(row.question.id)
+            for key, button in row.buttons.items():
+                restyle(button, "answer", row.answer is not None and key == row.answer)
+        self._update_score()
+
     def _show_earlier(self) -> None:
         if not self.earlier:
             self.earlier_label.setText("None yet.")
             return
-        zone = self.core.clock().tzinfo
+        zone = ZoneInfo(self.core.profile.timezone)  # the agency's time, as everywhere
         lines = [
             f"{e.at.astimezone(zone):%Y-%m-%d %H:%M} · {e.evaluator_name} · {e.form_name} "
-            f"v{e.form_version} · {e.score:.1f} % {'pass' if e.passed else 'FAIL'}"
-            + (f" · {e.comments}" if e.comments else "")
+            f"v{e.form_version} · "
+            f"{shown_percent(e.score, passed=e.passed, pass_mark=e.form.pass_mark)} % "
+            f"{'pass' if e.passed else 'FAIL'}" + (f" · {e.comments}" if e.comments else "")
             for e in self.earlier
         ]
         self.earlier_label.setText("\n".join(lines))
@@ -337,9 +382,10 @@ class QaPanel(QWidget):
             self.score_label.setText("—")
             restyle(self.score_label, "verdict", "")
         else:
-            self.score_label.setText(
-                f"{result.percent:.1f} % {'PASS' if result.passed else 'FAIL'}"
+            shown = shown_percent(
+                result.percent, passed=result.passed, pass_mark=self.form.pass_mark
             )
+            self.score_label.setText(f"{shown} % {'PASS' if result.passed else 'FAIL'}")
             restyle(self.score_label, "verdict", "pass" if result.passed else "fail")
         left = len(result.unanswered)
         self.detail.setText(
@@ -367,17 +413,13 @@ class QaPanel(QWidget):
             self.say("error", user_message(exc))
             self.failed.emit(user_message(exc))
             return None
+        self.drafts.pop(incident_id, None)
         if incident_id != self.incident_id:
             return view
         self.earlier = [*self.earlier, view]
         self._show_earlier()
-        self.answers = {}
-        for row in self.rows:
-            row.answer = None
-            for button in row.buttons.values():
-                restyle(button, "answer", False)
+        self._set_answers({})
         self.comments.clear()
-        self._update_score()
         verdict = "pass" if view.passed else "fail"
         self.say("ok", f"Evaluation saved: {view.score:.1f} % ({verdict}).")
         self.saved.emit(view)

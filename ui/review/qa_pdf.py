@@ -1,11 +1,15 @@
 """The QA report as a PDF (QPdfWriter), with the same plots as on screen: page 1 answer times
 and sessions, page 2 the scores by call-taker and the figures per period.
 
-Painted into memory on the GUI thread (vector plots: milliseconds); the caller writes the bytes
-to disk off it."""
+Painted into memory on the GUI thread (QPdfWriter paints there only), in parts: the desk's export
+uses :func:`report_pdf_async`, which lets the event loop run between the parts (a year by day for
+40 call-takers held the GUI thread most of a second in one go); the caller writes the bytes to
+disk off the GUI thread."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Generator
 from datetime import timedelta
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF
@@ -39,6 +43,31 @@ TABLE_COLUMNS = (
 
 
 def report_pdf(report: QaReport, title: str) -> bytes:
+    """The whole PDF at once (scripts and tests)."""
+    steps = pdf_steps(report, title)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+async def report_pdf_async(report: QaReport, title: str) -> bytes:
+    """The PDF, painted part by part with the event loop running in between."""
+    steps = pdf_steps(report, title)
+    try:
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            await asyncio.sleep(0.001)  # a turn of the loop: paint, keys, timers
+    finally:
+        steps.close()  # cancelled: the painter is ended, nothing half-made is kept
+
+
+def pdf_steps(report: QaReport, title: str) -> Generator[None, None, bytes]:
+    """Paint the PDF, yielding after each part (a plot, the table); returns the bytes."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -82,11 +111,14 @@ def report_pdf(report: QaReport, title: str) -> bytes:
         body = header(1)
         half = (body.height() - 8) / 2
         draw_answer_times(p, QRectF(body.left(), body.top(), body.width(), half), report)
+        yield
         draw_sessions(p, QRectF(body.left(), body.top() + half + 8, body.width(), half), report)
+        yield
         writer.newPage()
         body = header(2)
         plot_height = body.height() * 0.5
         draw_scores(p, QRectF(body.left(), body.top(), body.width(), plot_height), report)
+        yield
         _table(
             p,
             QRectF(

@@ -8,11 +8,12 @@ Signals: incident_chosen(uuid), loaded(list[QueueEntry]), failed(str).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dispatch_desk.desk import DeskCore
@@ -23,6 +24,19 @@ from ui.errors import EXPECTED, user_message
 from ui.models import KeyedTableModel, ListTable
 from ui.tasks import TaskOwner
 from ui.theme import restyle
+
+# A burst of reasons to read again (evaluations pulled by sync, a date typed digit by digit)
+# makes one read, this long after the last: each read holds the store's only reader thread.
+RELOAD_DEBOUNCE_MS = 300
+
+
+def debounced(owner: QObject, slot: Callable[[], object]) -> QTimer:
+    """A single-shot timer that runs ``slot`` once, RELOAD_DEBOUNCE_MS after its last start."""
+    timer = QTimer(owner)
+    timer.setSingleShot(True)
+    timer.setInterval(RELOAD_DEBOUNCE_MS)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def agency_zone(core: DeskCore) -> ZoneInfo:
@@ -78,6 +92,7 @@ class QaQueueView(QWidget):
         self.tasks = TaskOwner("qa-queue")
         self.zone = agency_zone(core)
         self._seq = 0
+        self.reload_soon = debounced(self, self.reload)
         today = core.clock().astimezone(self.zone).date()
         start = today - timedelta(days=30)
         self.since = QDateEdit(QDate(start.year, start.month, start.day), objectName="qaSince")
@@ -85,7 +100,7 @@ class QaQueueView(QWidget):
         for edit in (self.since, self.until):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
-            edit.dateChanged.connect(lambda _d: self.reload())
+            edit.dateChanged.connect(lambda _d: self.reload_soon.start())
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.reload)
         self.summary = QLabel("", objectName="qaQueueSummary")
@@ -116,12 +131,13 @@ class QaQueueView(QWidget):
 
     def _on_changes(self, changes: list[Any]) -> None:
         if any(c.kind == "qa_evaluation" for c in changes):
-            self.reload()
+            self.reload_soon.start()
 
     def entries(self) -> list[QueueEntry]:
         return self.model.rows()
 
     def reload(self) -> None:
+        self.reload_soon.stop()
         self._seq += 1
         self.tasks.spawn(self.load(self._seq), "qa-queue-load")
 

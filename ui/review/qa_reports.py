@@ -32,9 +32,9 @@ from dispatch_desk.qa.periods import PERIODS
 from dispatch_desk.qa.reports import QaReport
 from dispatch_desk.services.context import Actor
 from ui.errors import EXPECTED, user_message
-from ui.review.qa_pdf import report_pdf
+from ui.review.qa_pdf import report_pdf_async
 from ui.review.qa_plots import PlotWidget, draw_answer_times, draw_scores, draw_sessions
-from ui.review.qa_queue import agency_zone, day_bounds
+from ui.review.qa_queue import agency_zone, day_bounds, debounced
 from ui.tasks import TaskOwner
 from ui.theme import restyle
 
@@ -43,8 +43,10 @@ def summary_line(report: QaReport) -> str:
     a, s, n = report.total.answers, report.total.scores, report.total.sessions
     if a.answered:
         verdict = "meets" if a.met else "does NOT meet"
+        in_15 = reports.shown_share(a.pct_15, reports.NENA_15[1])
+        in_20 = reports.shown_share(a.pct_20, reports.NENA_20[1])
         answers = (
-            f"{a.answered} calls answered: {a.pct_15:.1f} % within 15 s, {a.pct_20:.1f} % "
+            f"{a.answered} calls answered: {in_15} % within 15 s, {in_20} % "
             f"within 20 s — {verdict} the NENA standard"
         )
     else:
@@ -73,6 +75,7 @@ class QaReportsView(QWidget):
         self.zone = agency_zone(core)
         self.report: QaReport | None = None
         self._seq = 0
+        self.reload_soon = debounced(self, self.reload)
         today = core.clock().astimezone(self.zone).date()
         start = today - timedelta(weeks=12) + timedelta(days=1)
         self.since = QDateEdit(QDate(start.year, start.month, start.day), objectName="qaRepSince")
@@ -80,11 +83,11 @@ class QaReportsView(QWidget):
         for edit in (self.since, self.until):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
-            edit.dateChanged.connect(lambda _d: self.reload())
+            edit.dateChanged.connect(lambda _d: self.reload_soon.start())
         self.period = QComboBox(objectName="qaPeriod")
         self.period.addItems(list(PERIODS))
         self.period.setCurrentText("week")
-        self.period.currentTextChanged.connect(lambda _t: self.reload())
+        self.period.currentTextChanged.connect(lambda _t: self.reload_soon.start())
         self.csv_button = QPushButton("Export CSV…", objectName="qaExportCsv")
         self.csv_button.clicked.connect(lambda: self.choose_export("csv"))
         self.pdf_button = QPushButton("Export PDF…", objectName="qaExportPdf")
@@ -129,6 +132,7 @@ class QaReportsView(QWidget):
         return day_bounds(self.since.date(), self.until.date(), self.zone)
 
     def reload(self) -> None:
+        self.reload_soon.stop()
         self._seq += 1
         self.tasks.spawn(self.load(self._seq), "qa-report-load")
 
@@ -188,7 +192,8 @@ class QaReportsView(QWidget):
             self.failed.emit(user_message(exc))
             return False
         if kind == "pdf":
-            data = report_pdf(report, f"QA report — {self.core.profile.name}")  # GUI thread
+            # painted on the GUI thread (QPdfWriter), part by part, the loop running between
+            data = await report_pdf_async(report, f"QA report — {self.core.profile.name}")
         else:
             data = reports.to_csv(report).encode("utf-8")
         try:

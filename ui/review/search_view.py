@@ -193,7 +193,7 @@ class SearchView(QWidget):
 
     async def search(self) -> ReviewPage | None:
         try:
-            page = await self.core.store.read(search, self.filter())
+            page = await search(self.core.store, self.actor, self.core.clock(), self.filter())
         except (BadFilter, *EXPECTED) as exc:
             self._say(user_message(exc), "error")
             return None

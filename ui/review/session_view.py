@@ -442,7 +442,14 @@ class SessionView(QWidget):
         if self.timeline is None:
             return
         at = self.playhead
-        line = await self.core.store.read(timeline.collect, self.timeline.incident_id)
+        # through the audited, role-checked way in (never an unchecked read of caller data)
+        try:
+            line = await self.core.store.write(
+                timeline.build, self.actor, self.timeline.incident_id, self.core.clock()
+            )
+        except EXPECTED as exc:
+            self.said.emit(f"Timeline not refreshed: {user_message(exc)}")
+            return
         self.timeline = line
         self.timeline_view.set_timeline(line)
         self._fill_events()

@@ -123,8 +123,17 @@ class ReviewWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session.stop()
         self.session.video.shutdown()
-        self.session.tasks.cancel_all()
-        self.search.tasks.cancel_all()
+        # every view's tasks, the QA ones too: none may finish later on a deleted widget
+        self.qa_queue.reload_soon.stop()
+        self.reports.reload_soon.stop()
+        for owner in (
+            self.session.tasks,
+            self.search.tasks,
+            self.qa_panel.tasks,
+            self.qa_queue.tasks,
+            self.reports.tasks,
+        ):
+            owner.cancel_all()
         self.closed.emit(self)
         super().closeEvent(event)
 

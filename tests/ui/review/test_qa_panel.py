@@ -110,3 +110,60 @@ def test_call_taker_is_refused_in_the_panel(qtbot: QtBot, core: DeskCore) -> Non
     assert "may not" in failed.args[0]
     refused = core.store.read_sync(audit.list_events, action="qa.read")
     assert [(e.username, e.outcome) for e in refused] == [("calltaker", "denied")]
+
+
+def _open(qtbot: QtBot, panel: QaPanel, incident_id: object) -> None:
+    with qtbot.waitSignal(panel.loaded, timeout=10000):
+        panel.show_incident(incident_id)
+
+
+def test_drafts_stay_with_their_incident(qtbot: QtBot, core: DeskCore) -> None:
+    """Answers and comments typed for A are not carried to B (nor saved as B's evaluation);
+    they come back when A is opened again."""
+    a, b = _closed_incident(core), _closed_incident(core)
+    supervisor = actor_for(core, "supervisor")
+    panel = QaPanel(core, supervisor)
+    qtbot.addWidget(panel)
+    panel.resize(520, 760)
+    panel.show()
+    qtbot.waitExposed(panel)
+    _open(qtbot, panel, a)
+    panel.activateWindow()
+    panel.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.rows[0])
+    for key in "yyn":
+        keys(qtbot, key)
+    panel.comments.setPlainText("A: callback missed")
+    drafted = {"answer": "yes", "address": "yes", "callback": "no"}
+    assert panel.answers == drafted
+    _open(qtbot, panel, b)
+    assert panel.answers == {} and panel.comments.toPlainText() == ""
+    assert all(row.answer is None for row in panel.rows)
+    assert panel.score_label.text() == "—"
+    with qtbot.waitSignal(panel.failed, timeout=10000):
+        panel.save()  # nothing answered for B: refused, and A's draft is not B's evaluation
+    assert core.store.read_sync(for_incident, supervisor, core.clock(), b) == []
+    _open(qtbot, panel, a)
+    assert panel.answers == drafted
+    assert [row.answer for row in panel.rows[:3]] == ["yes", "yes", "no"]
+    assert panel.comments.toPlainText() == "A: callback missed"
+    assert "3 to answer" not in panel.detail.text() and "7 to answer" in panel.detail.text()
+
+
+def test_earlier_evaluations_in_the_agency_zone(qtbot: QtBot, core: DeskCore) -> None:
+    from zoneinfo import ZoneInfo
+
+    incident_id = _closed_incident(core)
+    panel = QaPanel(core, actor_for(core, "supervisor"))
+    qtbot.addWidget(panel)
+    panel.show()
+    _open(qtbot, panel, incident_id)
+    assert panel.form is not None
+    for q in panel.form.questions:
+        panel.answers[q.id] = 1 if q.kind == "scale" else "yes"
+    with qtbot.waitSignal(panel.saved, timeout=10000) as saved:
+        panel.save()
+    at = saved.args[0].at
+    zone = ZoneInfo(core.profile.timezone)
+    assert at.utcoffset() is not None and at.astimezone(zone).utcoffset() != at.utcoffset()
+    assert panel.earlier_label.text().startswith(f"{at.astimezone(zone):%Y-%m-%d %H:%M} · ")

@@ -188,3 +188,77 @@ def test_call_taker_refused_and_audited(
     ]
     assert _count(core, QaEvaluation) == 0
     assert _count(core, QaForm) == 1
+
+
+def _second_version(core: DeskCore, pass_mark: float) -> forms.Form:
+    admin = core.system_actor()
+    core.store.write_sync(forms.ensure_default_form, admin, core.clock())
+    changed = forms.Form("Call taking", forms.DEFAULT_FORM.questions, pass_mark)
+    (stored, new), _ = core.store.write_sync(forms.save_form, admin, changed, core.clock())
+    assert new and stored.version == 2
+    return stored
+
+
+def test_form_ids_differ_by_content_and_converge_when_equal(tmp_path: Path) -> None:
+    """Two workstations that each make a *different* v2 of a form get two rows (they would
+    have merged into one by sync); the identical default seeded on both is one row."""
+    from tests.helpers.core import make_core
+
+    made = []
+    for ws, mark in (("ws-a", 70.0), ("ws-b", 90.0), ("ws-c", 70.0)):
+        core = make_core(tmp_path / ws, workstation__id=ws)
+        try:
+            v2 = _second_version(core, mark)
+            v1 = core.store.read_sync(forms.get_form, "Call taking", 1)
+            made.append((v1.id, v2.id))
+        finally:
+            core.close()
+    (a1, a2), (b1, b2), (c1, c2) = made
+    assert a1 == b1 == c1  # the same default converges
+    assert a2 != b2  # same name and version, different questions or mark: two rows
+    assert a2 == c2  # same content and version: one row
+
+
+def test_evaluation_keeps_the_form_it_was_scored_with(
+    core: DeskCore, clock: FakeClock, supervisor: Actor
+) -> None:
+    incident_id = _closed(core, clock)
+    (v1, _), _ = core.store.write_sync(forms.save_form, supervisor, forms.parse_form(GOOD), clock())
+    view, _ = core.store.write_sync(
+        evaluate, supervisor, clock(), incident_id, v1.id, {"loc": "yes", "tone": 1}
+    )
+    stored = core.store.read_sync(for_incident, supervisor, clock(), incident_id)[0]
+    for seen in (view, stored):
+        assert seen.form.questions == v1.questions and seen.form.pass_mark == 70.0
+        assert (seen.form.name, seen.form.version) == ("Text intake", 1)
+    row = core.store.read_sync(lambda s: s.get(QaEvaluation, view.id).form_spec)
+    assert json.loads(row) == json.loads(v1.spec())
+
+
+def test_two_forms_with_one_name_and_version_resolve_the_same_everywhere(
+    core: DeskCore, clock: FakeClock, supervisor: Actor
+) -> None:
+    """Sync can bring a second "v2" of a form (made elsewhere): both rows are kept, the
+    latest is chosen the same way on every workstation, and the next save is v3."""
+    import uuid as _uuid
+
+    from dispatch_desk.storage.models import QaForm as Row
+
+    mine = _second_version(core, 70.0)
+    other = forms.Form("Call taking", forms.DEFAULT_FORM.questions, 90.0)
+    other_id = forms.form_id(other.name, 2, other.spec())
+
+    def arrive(session):  # as sync's apply_plan would insert it
+        session.add(
+            Row(id=other_id, name=other.name, version=2, spec=other.spec(), created_at=clock())
+        )
+
+    core.store.write_sync(arrive)
+    expected = max((mine.id, other_id), key=lambda i: str(i))
+    assert isinstance(expected, _uuid.UUID)
+    assert core.store.read_sync(forms.get_form, "Call taking").id == expected
+    assert core.store.read_sync(forms.get_form, "Call taking", 2).id == expected
+    assert [f.id for f in core.store.read_sync(forms.latest_forms)] == [expected]
+    third = forms.Form("Call taking", forms.DEFAULT_FORM.questions, 50.0)
+    (stored, new), _ = core.store.write_sync(forms.save_form, supervisor, third, clock())
+    assert new and stored.version == 3

@@ -105,3 +105,86 @@ def test_report_refused_to_a_call_taker(core: DeskCore, calltaker: Actor) -> Non
     assert [(e.username, e.outcome, e.detail["report"]) for e in denied] == [
         ("calltaker", "denied", "week")
     ]
+
+
+def test_shown_nena_share_never_contradicts_the_verdict() -> None:
+    """89.96 % does not meet 90 %: shown 89.9 (not 90.0), and 89.996 is 89.99 in the CSV."""
+    tally = reports.AnswerTally(answered=10000, within_15=8996, within_20=9600)
+    assert tally.met_15 is False
+    assert reports.shown_share(tally.pct_15, 90.0) == "89.9"
+    close = reports.AnswerTally(answered=100000, within_15=89996, within_20=96000)
+    assert close.met_15 is False and reports.shown_share(close.pct_15, 90.0, 2) == "89.99"
+    row = reports.PeriodRow(
+        MIDNIGHT.date(), "total", close, reports.ScoreTally(), reports.Sessions(1, 0, 0)
+    )
+    report = reports.QaReport(MIDNIGHT, MIDNIGHT, "month", (row,), row, (0,) * 61, {})
+    cells = reports.csv_rows(report)[-1]
+    assert "89.99" in cells and "90.00" not in cells
+    exact = reports.AnswerTally(answered=10, within_15=9, within_20=10)
+    assert exact.met_15 and reports.shown_share(exact.pct_15, 90.0) == "90.0"
+    assert reports.shown_share(100 * 29 / 30, 95.0) == "96.7"  # rounded as before elsewhere
+
+
+def test_the_range_reads_are_index_ranges(core: DeskCore) -> None:
+    """The queue's and the report's range reads search an index; none scans its table (they
+    hold the store's only reader: a scan of 100k incidents held it for seconds)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from dispatch_desk.domain.enums import CallKind, IncidentStatus
+    from dispatch_desk.storage.models import (
+        Call,
+        CitizenSession,
+        Incident,
+        QaEvaluation,
+        SmsConversation,
+    )
+
+    since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    queries = {
+        "queue": select(Incident.id, Incident.type_code).where(
+            Incident.status == IncidentStatus.CLOSED,
+            Incident.closed_at >= since,
+            Incident.closed_at < until,
+        ),
+        "calls": select(Call.received_at, Call.answered_at).where(
+            Call.kind == CallKind.PHONE, Call.received_at >= since, Call.received_at < until
+        ),
+        "texts": select(SmsConversation.opened_at).where(
+            SmsConversation.opened_at >= since, SmsConversation.opened_at < until
+        ),
+        "live": select(CitizenSession.created_at).where(
+            CitizenSession.created_at >= since, CitizenSession.created_at < until
+        ),
+        "scores": select(QaEvaluation.score).where(
+            QaEvaluation.incident_created_at >= since, QaEvaluation.incident_created_at < until
+        ),
+    }
+
+    def plans(session) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+        out = {}
+        for name, query in queries.items():
+            compiled = query.compile(session.bind)
+            params = tuple(compiled.construct_params()[k] for k in compiled.positiontup)
+            params = tuple(p.isoformat() if isinstance(p, datetime) else p for p in params)
+            rows = session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled), params
+            )
+            out[name] = [r[-1] for r in rows]
+        return out
+
+    found = core.store.read_sync(plans)
+    expected = {
+        "queue": "ix_qa_incident_closed",
+        "calls": "ix_qa_call_received",
+        "texts": "ix_qa_sms_conversation_opened",
+        "live": "ix_qa_citizen_session_created",
+        "scores": "ix_qa_evaluation_incident_created_at",
+    }
+    for name, index in expected.items():
+        assert any(index in step and step.startswith("SEARCH") for step in found[name]), (
+            name,
+            found[name],
+        )
+        assert not any(step.startswith("SCAN") for step in found[name]), (name, found[name])

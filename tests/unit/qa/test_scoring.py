@@ -75,3 +75,25 @@ def test_full_and_zero_marks() -> None:
 def test_bad_answers_are_refused(answers: dict[str, object], message: str) -> None:
     with pytest.raises(AnswerError, match=message):
         score(FORM, answers)
+
+
+def test_pass_is_decided_on_the_unrounded_score() -> None:
+    """79.996 % is below a pass mark of 80 although it rounds to 80.00; the stored figure
+    never reads as reaching the mark when the verdict is a fail."""
+    form = Form("F", (Question("q1", "one", 79.996), Question("q2", "two", 20.004)), pass_mark=80.0)
+    result = score(form, {"q1": YES, "q2": NO})
+    assert 100 * result.earned / result.possible == pytest.approx(79.996)
+    assert not result.passed
+    assert result.percent is not None and result.percent < 80.0
+    exact = score(
+        Form("G", (Question("q", "q", 4.0), Question("r", "r", 1.0)), 80.0), {"q": YES, "r": NO}
+    )
+    assert exact.passed and exact.percent == 80.0  # the mark itself still passes
+
+
+def test_a_failing_score_is_never_shown_at_the_pass_mark() -> None:
+    from dispatch_desk.qa.scoring import shown_percent
+
+    assert shown_percent(79.99, passed=False, pass_mark=80.0) == "79.9"  # not "80.0 % FAIL"
+    assert shown_percent(83.333, passed=True, pass_mark=80.0) == "83.3"
+    assert shown_percent(59.96, passed=False, pass_mark=70.0) == "60.0"  # far from the mark

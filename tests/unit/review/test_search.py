@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from dispatch_desk.desk import DeskCore
-from dispatch_desk.review.search import BadFilter, ReviewFilter, search
+from dispatch_desk.review.search import BadFilter, ReviewFilter, search_sync
 from dispatch_desk.services.context import Actor
-from tests.helpers.core import START, FakeClock, create_incident
+from tests.helpers.core import START, FakeClock, actor_for, create_incident
 
 
 @pytest.fixture
@@ -40,9 +40,13 @@ def made(core: DeskCore, clock: FakeClock, calltaker: Actor, dispatcher: Actor) 
     return made
 
 
+def _search(core: DeskCore, f: ReviewFilter):  # type: ignore[no-untyped-def]
+    return search_sync(core.store, actor_for(core, "supervisor"), core.clock(), f)
+
+
 def _numbers(core: DeskCore, **filters: object) -> list[str]:
     since = START + timedelta(hours=12)
-    page = core.store.read_sync(search, ReviewFilter(since=since, **filters))  # type: ignore[arg-type]
+    page = _search(core, ReviewFilter(since=since, **filters))  # type: ignore[arg-type]
     return [r.number for r in page.rows]
 
 
@@ -56,7 +60,7 @@ def test_everything_in_the_range_newest_first(core: DeskCore, made: dict) -> Non
 
 def test_date_range_is_start_inclusive_end_exclusive(core: DeskCore, made: dict) -> None:
     since, until = made["b"].created_at, made["d"].created_at
-    page = core.store.read_sync(search, ReviewFilter(since=since, until=until))
+    page = _search(core, ReviewFilter(since=since, until=until))
     assert [r.number for r in page.rows] == _of(made, "c", "b")
 
 
@@ -89,7 +93,7 @@ def test_filters_combine(core: DeskCore, made: dict) -> None:
 
 
 def test_rows_say_who_and_which_number(core: DeskCore, made: dict, calltaker: Actor) -> None:
-    page = core.store.read_sync(search, ReviewFilter(since=made["c"].created_at, page_size=1))
+    page = _search(core, ReviewFilter(since=made["c"].created_at, page_size=1))
     row = page.rows[-1]
     assert row.number == made["e"].number and page.has_more
     assert row.dispatcher == calltaker.display_name != ""
@@ -101,7 +105,7 @@ def test_pages_walk_the_whole_result_once(core: DeskCore, made: dict) -> None:
     since = START + timedelta(hours=12)
     seen: list[str] = []
     for number in range(3):
-        page = core.store.read_sync(search, ReviewFilter(since=since, page=number, page_size=2))
+        page = _search(core, ReviewFilter(since=since, page=number, page_size=2))
         seen += [r.number for r in page.rows]
         assert page.has_more == (number < 2)
     assert seen == _of(made, "e", "d", "c", "b", "a")
@@ -117,4 +121,43 @@ def test_pages_walk_the_whole_result_once(core: DeskCore, made: dict) -> None:
 )
 def test_a_filter_that_cannot_work_says_why(core: DeskCore, filters: dict, message: str) -> None:
     with pytest.raises(BadFilter, match=message):
-        core.store.read_sync(search, ReviewFilter(**filters))
+        _search(core, ReviewFilter(**filters))
+
+
+def test_a_search_is_audited_with_its_filters(
+    core: DeskCore, made: dict, clock: FakeClock, supervisor: Actor
+) -> None:
+    from dispatch_desk.services import audit
+
+    since = START + timedelta(hours=12)
+    f = ReviewFilter(since=since, caller_number="555-0101", type_code="medfall")
+    page = search_sync(core.store, supervisor, clock(), f)
+    assert [r.number for r in page.rows] == _of(made, "a")
+    logged = core.store.read_sync(audit.list_events, action="review.search")
+    assert [(e.username, e.outcome) for e in logged] == [("supervisor", "ok")]
+    detail = logged[0].detail
+    assert detail["caller_number"] == "555-0101" and detail["type_code"] == "medfall"
+    assert detail["since"] == since.isoformat() and detail["rows"] == 1
+
+
+@pytest.mark.parametrize("who", ["calltaker", "dispatcher"])
+def test_search_refused_to_a_call_taker_and_audited(
+    core: DeskCore, made: dict, clock: FakeClock, who: str, request: pytest.FixtureRequest
+) -> None:
+    from dispatch_desk.services import audit
+    from dispatch_desk.services.context import PermissionDenied
+
+    actor = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        search_sync(core.store, actor, clock(), ReviewFilter(caller_number="555"))
+    logged = core.store.read_sync(audit.list_events, action="review.search")
+    assert [(e.username, e.outcome) for e in logged] == [(who, "denied")]
+    assert logged[0].detail["caller_number"] == "555"
+
+
+def test_the_timeline_has_no_unchecked_way_in() -> None:
+    """Only the audited, role-checked build reads a timeline: no public collect()."""
+    from dispatch_desk.review import timeline
+
+    assert not hasattr(timeline, "collect")
+    assert "actor" in timeline.build.__code__.co_varnames
