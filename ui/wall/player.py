@@ -21,7 +21,7 @@ import weakref
 from dataclasses import dataclass, field
 
 import shiboken6
-from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -182,7 +182,12 @@ class CameraView(QWidget):
         self._images: dict[int, QImage] = {}
         self._buffers: dict[int, object] = {}
         self._target: tuple[tuple[int, ...], QRect] = ((), QRect())
-        self._paint_plan: tuple[tuple[int, ...], list[QRect], int] = ((), [], _COPY)
+        self._paint_plan: tuple[tuple[int, ...], list[QRect], int, QRect] = (
+            (),
+            [],
+            _COPY,
+            QRect(),
+        )
         self._source_size = QSize(0, 0)
         self._first_pending = False  # first frame of this play() not yet painted
         self._first_done = False
@@ -362,6 +367,7 @@ class CameraView(QWidget):
             image = QImage(
                 frame.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
             )
+            image.setDevicePixelRatio(self.devicePixelRatioF())  # VLC scaled to device pixels
             self._images[id(frame.data)] = image
             self._buffers[id(frame.data)] = frame.data  # keeps the memory while painted
         self._image = image
@@ -486,8 +492,9 @@ class CameraView(QWidget):
         y = (self.height() - size.height()) // 2
         return QRect(x, y, size.width(), size.height())
 
-    def _bars(self, target: QRect) -> tuple[list[QRect], int]:
-        """The black bars around the picture, and how to draw it (_COPY, _NEAREST, _SMOOTH)."""
+    def _bars(self, target: QRect) -> tuple[list[QRect], int, QRect]:
+        """The black bars around the picture, how to draw it (_COPY, _SMOOTH), and the part of
+        the frame drawn."""
         width, height = self.width(), self.height()
         bars = []
         if target.top() > 0:
@@ -502,12 +509,20 @@ class CameraView(QWidget):
         image = self._image.size()
         size = target.size() * self.devicePixelRatioF()
         if size == image:
-            return bars, _COPY
-        if min(size.width() / image.width(), size.height() / image.height()) >= NEAR_SCALE:
+            return bars, _COPY, QRect(QPoint(0, 0), image)
+        if (
+            size.width() <= image.width()
+            and size.height() <= image.height()
+            and min(size.width() / image.width(), size.height() / image.height()) >= NEAR_SCALE
+        ):
             # A frame VLC left at the source's size for a box a few pixels smaller
-            # (fit_size): the nearest pixel drops those few rows and columns.
-            return bars, _NEAREST
-        return bars, _SMOOTH
+            # (fit_size): the middle of it, pixel for pixel, a plain copy like _COPY. A
+            # resampled draw (even the nearest pixel) costs several times that, to drop the
+            # same few rows and columns, spread over the picture instead of at its edges.
+            left = (image.width() - size.width()) // 2
+            top = (image.height() - size.height()) // 2
+            return bars, _COPY, QRect(left, top, size.width(), size.height())
+        return bars, _SMOOTH, QRect(QPoint(0, 0), image)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         # Runs for every frame of every tile: the layout is worked out once per size.
@@ -519,14 +534,13 @@ class CameraView(QWidget):
             target = self.target_rect()
             if self._paint_plan[0] != self._target[0]:
                 self._paint_plan = (self._target[0], *self._bars(target))
-            _key, bars, how = self._paint_plan
+            _key, bars, how, part = self._paint_plan
             for bar in bars:  # only the bars around the picture: the picture covers the rest
                 painter.fillRect(bar, _BLACK)
             if how == _COPY:
-                painter.drawImage(target.topLeft(), image)  # pixel for pixel: a plain copy
+                painter.drawImage(target.topLeft(), image, part)  # pixel for pixel: a copy
             else:
-                if how == _SMOOTH:
-                    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
                 painter.drawImage(target, image)
             if self._state is not StreamState.LIVE:
                 painter.fillRect(target, QColor(0, 0, 0, 150))
@@ -559,7 +573,7 @@ class CameraView(QWidget):
 
 
 _BLACK = QColor("#000000")
-_COPY, _NEAREST, _SMOOTH = range(3)  # how paintEvent draws the frame
+_COPY, _SMOOTH = range(2)  # how paintEvent draws the frame
 
 
 def source_kind_needs_check(source: StreamSource | None) -> bool:
