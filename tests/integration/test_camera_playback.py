@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 import pytest
 
+from dispatch_desk.cameras import yuv
 from dispatch_desk.cameras.playback import Event, Pipeline, close_all, open_pipelines
 from dispatch_desk.cameras.relay import EndKind, RelayEnd, RtspRelay
 from dispatch_desk.cameras.streams import StreamCredentials
@@ -84,11 +85,49 @@ def test_vlc_decodes_the_relayed_stream_scaled_to_the_tile(
     assert frame is not None
     # VLC scaled 640x360 down to fit 320x240, shape kept: it did the work, not Python.
     assert (frame.width, frame.height) == (320, 180)
-    assert len(frame.data) == frame.stride * frame.height == 320 * 4 * 180
+    assert frame.stride == 320 * 4 and len(frame.data) >= frame.stride * frame.height
     assert pipeline.source_size == (640, 360)
     assert len(set(frame.data[i : i + 4] for i in range(0, len(frame.data), 4 * 97))) > 4
     assert Event.FRAME in events and Event.ENDED not in events
     pipeline.close()
+
+
+def picture(box: tuple[int, int], url: str) -> bytes:
+    """The 40th frame VLC hands over for a still test pattern, as BGRA rows."""
+    pipeline = Pipeline(lambda event: None, box=box, frame_events=False)
+    pipeline.play_rtsp(url, None)
+    try:
+        assert until(lambda: pipeline.frames >= 40)
+        frame = pipeline.take_frame()
+        assert frame is not None
+        return bytes(frame.data)[: frame.stride * frame.height]
+    finally:
+        pipeline.close()
+
+
+def test_the_wall_converts_vlc_s_yuv_as_vlc_would(
+    server: RtspServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """VLC hands over I420 that yuv.py converts; without libswscale VLC converts to RGB itself.
+    At the source's size both are the same conversion, to the byte; scaled, VLC's scaler works
+    in YUV first, so the bars' edges differ by a rounding, not the picture. (The colour bars
+    only: the pattern's bottom strip has snow that changes every frame.)"""
+    assert yuv.available()
+    boxes = {(640, 360): (640, 360), (477, 267): (480, 270)}  # box -> the frame VLC makes
+    ours = {box: picture(box, server.url(0)) for box in boxes}
+    monkeypatch.setattr(yuv, "_lib", None)
+    vlc_s = {box: picture(box, server.url(0)) for box in boxes}
+    for box, (width, height) in boxes.items():
+        assert len(ours[box]) == len(vlc_s[box]) == width * 4 * height
+        bars = width * 4 * (height * 3 // 5)
+        mine, theirs = ours[box][:bars], vlc_s[box][:bars]
+        assert len(set(mine[i : i + 4] for i in range(0, bars, 4 * 97))) >= 7  # the 7 bars
+        if box == (640, 360):
+            assert mine == theirs
+        else:
+            differences = [abs(a - b) for a, b in zip(mine, theirs, strict=True)]
+            assert sum(differences) / len(differences) < 0.5
+            assert sum(1 for d in differences if d > 24) / len(differences) < 0.005
 
 
 def test_packets_reach_vlc_unchanged(server: RtspServer, tmp_path: Path) -> None:

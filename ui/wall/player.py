@@ -19,9 +19,10 @@ import tempfile
 import time
 import weakref
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import shiboken6
-from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -181,8 +182,12 @@ class CameraView(QWidget):
         self._image: QImage | None = None
         self._images: dict[int, QImage] = {}
         self._buffers: dict[int, object] = {}
-        self._target: tuple[tuple[int, ...], QRect] = ((), QRect())
-        self._paint_plan: tuple[tuple[int, ...], list[QRect], int] = ((), [], _COPY)
+        # Sizes as plain tuples, so painting a frame asks Qt for none of them.
+        self._widget_wh = (0, 0)
+        self._image_wh = (0, 0)
+        self._source_wh = (0, 0)
+        self._plan_key: tuple[tuple[int, int], ...] = ()
+        self._plan = _Plan(QRect(), QPoint(), [], _COPY, QRect())
         self._source_size = QSize(0, 0)
         self._first_pending = False  # first frame of this play() not yet painted
         self._first_done = False
@@ -243,6 +248,7 @@ class CameraView(QWidget):
         self._images.clear()
         self._buffers.clear()
         self._source_size = QSize(0, 0)
+        self._source_wh = self._image_wh = (0, 0)
         self._set_state(StreamState.IDLE, "")
         self.update()
 
@@ -355,27 +361,30 @@ class CameraView(QWidget):
         # The QImage paints straight from VLC's buffer (one of three, reused): make one
         # QImage per buffer, not one per frame.
         image = self._images.get(id(frame.data))
-        if image is None or image.width() != frame.width or image.height() != frame.height:
-            if len(self._images) >= 6:  # an older pipeline's, or an older size's
+        frame_wh = (frame.width, frame.height)
+        if image is None or frame_wh != self._image_wh:
+            if image is None and len(self._images) >= 6:  # an older pipeline's or size's
                 self._images.clear()
                 self._buffers.clear()
-            image = QImage(
-                frame.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
-            )
-            self._images[id(frame.data)] = image
-            self._buffers[id(frame.data)] = frame.data  # keeps the memory while painted
+            if image is None or image.size().toTuple() != frame_wh:
+                image = QImage(frame.data, *frame_wh, frame.stride, QImage.Format.Format_RGB32)
+                image.setDevicePixelRatio(self.devicePixelRatioF())  # VLC scaled to device px
+                self._images[id(frame.data)] = image
+                self._buffers[id(frame.data)] = frame.data  # keeps the memory while painted
+            self._image_wh = frame_wh
         self._image = image
-        width, height = pipeline.source_size
+        source_wh = pipeline.source_size
         if self._state is not StreamState.LIVE and source_kind_needs_check(self._source):
             # VLC's format callback gives the coded size; ask for the picture's.
             true_w, true_h = pipeline.video_size()
-            if true_w > 0 and true_h > 0 and (true_w, true_h) != (width, height):
+            if true_w > 0 and true_h > 0 and (true_w, true_h) != source_wh:
                 self._known_size = (true_w, true_h)
-                width, height = true_w, true_h
+                source_wh = (true_w, true_h)
                 if abs(true_w / true_h - frame.width / frame.height) > 0.02:
                     self._refit_timer.start()
-        if (width, height) != self._source_size.toTuple():
-            self._source_size = QSize(width, height)
+        if source_wh != self._source_wh:
+            self._source_wh = source_wh
+            self._source_size = QSize(*source_wh)
         self._last_frame = time.monotonic()
         self.frames_shown += 1
         if self._state is not StreamState.LIVE:
@@ -435,6 +444,7 @@ class CameraView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._widget_wh = event.size().toTuple()
         pipeline = self._owned.pipelines.get(self._current)
         if pipeline is None or self._image is None or self._state is not StreamState.LIVE:
             return
@@ -457,17 +467,17 @@ class CameraView(QWidget):
         already scaled to (nearly) that size is painted as it is, pixel for pixel."""
         if self._image is None:
             return QRect()
-        key = (
-            self.width(),
-            self.height(),
-            self._image.width(),
-            self._image.height(),
-            self._source_size.width(),
-            self._source_size.height(),
-        )
-        if self._target[0] != key:
-            self._target = (key, self._fit_target())
-        return QRect(self._target[1])
+        return QRect(self._paint_plan().target)
+
+    def _paint_plan(self) -> _Plan:
+        """How to paint the current frame, worked out again only when a size changed."""
+        key = (self._widget_wh, self._image_wh, self._source_wh)
+        if key != self._plan_key:
+            target = self._fit_target()
+            bars, how, part = self._bars(target)
+            self._plan = _Plan(target, target.topLeft(), bars, how, part)
+            self._plan_key = key
+        return self._plan
 
     def _fit_target(self) -> QRect:
         assert self._image is not None
@@ -478,16 +488,17 @@ class CameraView(QWidget):
         if (
             own.width() <= self.width()
             and own.height() <= self.height()
-            and own.width() >= size.width() - 4
-            and own.height() >= size.height() - 4
+            and own.width() >= size.width() * NEAR_SCALE
+            and own.height() >= size.height() * NEAR_SCALE
         ):
-            size = own
+            size = own  # a few pixels under the box (fit_size): centred as it is
         x = (self.width() - size.width()) // 2
         y = (self.height() - size.height()) // 2
         return QRect(x, y, size.width(), size.height())
 
-    def _bars(self, target: QRect) -> tuple[list[QRect], int]:
-        """The black bars around the picture, and how to draw it (_COPY, _NEAREST, _SMOOTH)."""
+    def _bars(self, target: QRect) -> tuple[list[QRect], int, QRect]:
+        """The black bars around the picture, how to draw it (_COPY, _SMOOTH), and the part of
+        the frame drawn."""
         width, height = self.width(), self.height()
         bars = []
         if target.top() > 0:
@@ -502,12 +513,20 @@ class CameraView(QWidget):
         image = self._image.size()
         size = target.size() * self.devicePixelRatioF()
         if size == image:
-            return bars, _COPY
-        if min(size.width() / image.width(), size.height() / image.height()) >= NEAR_SCALE:
+            return bars, _COPY, QRect(QPoint(0, 0), image)
+        if (
+            size.width() <= image.width()
+            and size.height() <= image.height()
+            and min(size.width() / image.width(), size.height() / image.height()) >= NEAR_SCALE
+        ):
             # A frame VLC left at the source's size for a box a few pixels smaller
-            # (fit_size): the nearest pixel drops those few rows and columns.
-            return bars, _NEAREST
-        return bars, _SMOOTH
+            # (fit_size): the middle of it, pixel for pixel, a plain copy like _COPY. A
+            # resampled draw (even the nearest pixel) costs several times that, to drop the
+            # same few rows and columns, spread over the picture instead of at its edges.
+            left = (image.width() - size.width()) // 2
+            top = (image.height() - size.height()) // 2
+            return bars, _COPY, QRect(left, top, size.width(), size.height())
+        return bars, _SMOOTH, QRect(QPoint(0, 0), image)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         # Runs for every frame of every tile: the layout is worked out once per size.
@@ -516,20 +535,16 @@ class CameraView(QWidget):
         if image is None:
             painter.fillRect(self.rect(), _BLACK)
         else:
-            target = self.target_rect()
-            if self._paint_plan[0] != self._target[0]:
-                self._paint_plan = (self._target[0], *self._bars(target))
-            _key, bars, how = self._paint_plan
-            for bar in bars:  # only the bars around the picture: the picture covers the rest
+            plan = self._paint_plan()
+            for bar in plan.bars:  # only the bars around the picture: it covers the rest
                 painter.fillRect(bar, _BLACK)
-            if how == _COPY:
-                painter.drawImage(target.topLeft(), image)  # pixel for pixel: a plain copy
+            if plan.how == _COPY:
+                painter.drawImage(plan.corner, image, plan.part)  # pixel for pixel: a copy
             else:
-                if how == _SMOOTH:
-                    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                painter.drawImage(target, image)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(plan.target, image)
             if self._state is not StreamState.LIVE:
-                painter.fillRect(target, QColor(0, 0, 0, 150))
+                painter.fillRect(plan.target, QColor(0, 0, 0, 150))
         if self._state is not StreamState.LIVE and self._message:
             self._paint_message(painter)
         painter.end()
@@ -559,7 +574,17 @@ class CameraView(QWidget):
 
 
 _BLACK = QColor("#000000")
-_COPY, _NEAREST, _SMOOTH = range(3)  # how paintEvent draws the frame
+
+
+class _Plan(NamedTuple):
+    target: QRect  # where the picture goes
+    corner: QPoint  # its top left
+    bars: list[QRect]  # black around it
+    how: int  # _COPY or _SMOOTH
+    part: QRect  # of the frame, for _COPY
+
+
+_COPY, _SMOOTH = range(2)  # how paintEvent draws the frame
 
 
 def source_kind_needs_check(source: StreamSource | None) -> bool:

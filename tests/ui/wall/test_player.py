@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGridLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -221,6 +222,33 @@ def test_sixteen_tiles_play_at_once_without_freezing_the_gui(
     assert time.monotonic() - started < 0.5
     qtbot.waitUntil(lambda: all(v.state is StreamState.LIVE for v in views), timeout=20_000)
     heart.stop()
+
+
+@pytest.mark.parametrize(
+    ("tile", "frame"),
+    [((637, 357), (640, 360)), ((477, 267), (480, 270)), ((320, 180), (320, 180))],
+)
+def test_a_tile_paints_its_frame_pixel_for_pixel(
+    qtbot: QtBot, server: RtspServer, tile: tuple[int, int], frame: tuple[int, int]
+) -> None:
+    """VLC scales to the tile (to a few pixels over it, where that is cheaper: fit_size) and
+    the tile paints the middle of the frame as it is, no resampling."""
+    view = make_view(qtbot, *tile)
+    with qtbot.waitSignal(view.first_frame, timeout=10_000):
+        view.play(server.url(0))
+    qtbot.waitUntil(lambda: view.frames_shown >= 5, timeout=5000)
+    shown = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    image = view._image
+    assert image is not None and image.size().toTuple() == frame
+    target = view.target_rect()
+    assert target.width() <= tile[0] and target.height() <= tile[1]
+    assert target.width() >= tile[0] - 4 or target.height() >= tile[1] - 4  # fills the tile
+    left = (frame[0] - target.width()) // 2
+    top = (frame[1] - target.height()) // 2
+    bars = target.height() * 3 // 5  # the colour bars: the pattern's snow below moves
+    for y in range(0, bars, 3):
+        for x in range(0, target.width(), 5):
+            assert shown.pixel(target.x() + x, target.y() + y) == image.pixel(left + x, top + y)
 
 
 def test_destroying_a_playing_view_stops_its_player(qtbot: QtBot, server: RtspServer) -> None:
