@@ -106,7 +106,11 @@ def add_case(
                 id=session_id,
                 incident_id=summary.id,
                 kind=InviteKind.VIDEO,
-                state=SessionState.LIVE,
+                # Over: a live one would come back to its dispatcher's desk at sign-in (a session
+                # window, racing a test's focus); evidence is exported from finished sessions.
+                state=SessionState.ENDED,
+                ended_at=at + timedelta(minutes=10),
+                ended_by="dispatcher",
                 phone_e164="+16175550101",
                 token_hash=secrets.token_hex(32),
                 created_at=at,
