@@ -107,12 +107,18 @@ def verify_chain(
     if unchained:
         return broken(None, unchained[0]["id"], "entry without a place in the chain (no seq)")
     start, prev = (anchor[0], anchor[1]) if anchor else (0, GENESIS)
-    # An entry the anchor says was pruned but is still here (this database pruned, a copy
-    # came back): it must be the one the anchor names, else it is ignored.
+    # Nothing may stand outside the chain's live part: a seq below 1 is no place in a chain,
+    # and after a prune nothing at or below the anchor exists in this database (the prune
+    # deleted it; sync does not bring it back). Such an entry is never checked against the
+    # chain, yet the viewer and the export would show it.
     for row in rows:
-        if row["seq"] == start and anchor and row["hash"] != anchor[1]:
-            return broken(start, row["id"], "does not match the retention anchor's hash")
-    live = [r for r in rows if r["seq"] > start]
+        if row["seq"] < 1:
+            return broken(row["seq"], row["id"], "entry outside the chain (seq below 1)")
+        if row["seq"] <= start:
+            return broken(
+                row["seq"], row["id"], f"entry at or below the retention anchor (seq {start})"
+            )
+    live = rows
     expected = start + 1
     by_seq: dict[int, str] = {}
     for row in live:
