@@ -94,13 +94,16 @@ def prune_audit(
             delete(AuditEvent).where(AuditEvent.workstation == ws, AuditEvent.seq <= through)
         )
         if anchor is None:
-            anchor = AuditChainAnchor(workstation=ws, pruned=0)
+            anchor = anchors[ws] = AuditChainAnchor(workstation=ws, pruned=0)
             session.add(anchor)
         anchor.through_seq, anchor.hash, anchor.at = through, last_hash, at
         anchor.pruned = (anchor.pruned or 0) + count
         removed[ws] = (count, through)
     total = sum(c for c, _ in removed.values())
     session.flush()
+    # The event names EVERY anchor as it stands after this run (through seq and hash), not only
+    # the ones moved now: `audit verify` wants an anchor explained by a prune event, and the
+    # event of an earlier run may itself have been pruned since.
     audit.record(
         session,
         actor,
@@ -109,6 +112,13 @@ def prune_audit(
         entity_type="audit",
         before=before.isoformat(),
         removed=total,
-        chains={ws: {"removed": c, "through_seq": t} for ws, (c, t) in removed.items()},
+        chains={
+            ws: {
+                "removed": removed.get(ws, (0, 0))[0],
+                "through_seq": a.through_seq,
+                "hash": a.hash,
+            }
+            for ws, a in sorted(anchors.items())
+        },
     )
     return total

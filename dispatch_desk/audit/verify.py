@@ -9,6 +9,7 @@ it; neither is a break. A head BEHIND nothing, i.e. naming a seq that is missing
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -81,10 +82,42 @@ def verify_all(session: Session, own: str | None) -> list[ChainReport]:
         a.workstation: (a.through_seq, a.hash) for a in session.scalars(select(AuditChainAnchor))
     }
     names = sorted(set(rows) | set(heads) | set(anchors))
-    return [
+    reports = [
         verify_chain(ws, rows.get(ws, []), heads.get(ws), anchors.get(ws), strict=ws == own)
         for ws in names
     ]
+    explained = set()
+    for ws, chain in rows.items():
+        head = heads.get(ws)
+        for row in chain:
+            if row["action"] == "audit.prune" and head is not None and row["seq"] <= head[0]:
+                explained |= pruned_anchors(row["detail"])
+    for report in reports:
+        anchor = anchors.get(report.workstation)
+        if report.ok and anchor and (report.workstation, *anchor) not in explained:
+            report.broken = Break(report.workstation, anchor[0], "", UNEXPLAINED)
+    return reports
+
+
+UNEXPLAINED = (
+    "retention anchor with no audit.prune event naming it (a deleted start of the chain hidden?)"
+)
+
+
+def pruned_anchors(detail: str) -> set[tuple[str, int, str]]:
+    """The anchors an ``audit.prune`` event names: (workstation, through seq, hash).
+
+    Only an event inside the verified part of a chain counts (at or below its head): an entry
+    beyond a synced copy's head is unchecked, and so is no evidence."""
+    try:
+        chains = json.loads(detail).get("chains", {})
+        return {
+            (ws, int(c["through_seq"]), str(c["hash"]))
+            for ws, c in chains.items()
+            if isinstance(c, dict) and "hash" in c
+        }
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return set()
 
 
 def verify_chain(

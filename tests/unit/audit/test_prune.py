@@ -57,7 +57,12 @@ def test_prune_removes_only_an_old_prefix_and_the_rest_verifies(
     [prune] = [e for e in left if e.action == "audit.prune"]
     detail = json.loads(prune.detail)
     assert detail["removed"] == 5
-    assert detail["chains"] == {"ws-other": {"removed": 5, "through_seq": 5}}
+    anchor_hash = core.store.read_sync(
+        lambda s: s.scalar(
+            select(AuditChainAnchor.hash).where(AuditChainAnchor.workstation == "ws-other")
+        )
+    )
+    assert detail["chains"] == {"ws-other": {"removed": 5, "through_seq": 5, "hash": anchor_hash}}
     reports = _reports(core)
     assert reports["ws-other"] == "ws-other: 0 entries, OK (pruned through seq 5)"
     assert reports[core.workstation].endswith("OK")

@@ -94,3 +94,59 @@ def test_an_entry_at_or_below_the_anchor_is_a_break(
     assert report.broken is not None, report
     assert report.broken.seq == rows[0]["seq"]
     assert "at or below the retention anchor" in report.broken.problem
+
+
+def test_an_anchor_without_the_prune_that_made_it_is_a_break(
+    core: DeskCore, dispatcher: Actor, clock: FakeClock
+) -> None:
+    """Delete a chain's start and write an anchor for it by hand: without an audit.prune event
+    naming that anchor (through seq and hash) the chain's start is not explained."""
+    _trail(core, dispatcher, clock)
+    with core.store.engine.begin() as conn:
+        rows = tamper.chain(conn, core.workstation)
+        victim = rows[3]
+        conn.execute(
+            EVENTS.delete().where(
+                EVENTS.c.workstation == core.workstation, EVENTS.c.seq <= victim["seq"]
+            )
+        )
+        conn.execute(
+            insert(ANCHORS).values(
+                id=uuid.uuid4(),
+                workstation=core.workstation,
+                through_seq=victim["seq"],
+                hash=victim["hash"],
+                pruned=victim["seq"],
+                at=victim["at"],
+            )
+        )
+    report = _report(core)
+    assert report.broken is not None, report
+    assert report.broken.seq == victim["seq"]
+    assert "no audit.prune event" in report.broken.problem
+
+
+def test_anchors_of_earlier_prunes_stay_explained_after_later_prunes(
+    core: DeskCore, clock: FakeClock
+) -> None:
+    """Each prune names every anchor as it stands after the run, so an anchor made by a prune
+    whose own event a later prune removed is still matched by the newest prune event."""
+    from datetime import timedelta
+
+    from dispatch_desk.audit.prune import prune_audit
+
+    actor = core.system_actor()
+    other = Actor.system("ws-other")
+    for i in range(3):
+        core.store.write_sync(audit.record, other, clock.advance(days=1), "old", n=i)
+    core.store.write_sync(prune_audit, clock() + timedelta(seconds=1), actor=actor, at=clock())
+    # Later runs: ws-other has nothing left to prune; this chain's start (with the first
+    # prune's event) goes.
+    for _ in range(2):
+        _trail(core, actor, clock, n=2)
+        clock.advance(days=30)
+        core.store.write_sync(prune_audit, clock() - timedelta(days=1), actor=actor, at=clock())
+    reports = {r.workstation: r for r in core.store.read_sync(verify_all, core.workstation)}
+    assert all(r.ok for r in reports.values()), [str(r) for r in reports.values()]
+    assert "pruned through seq 3" in str(reports["ws-other"])
+    assert "pruned through seq" in str(reports[core.workstation])
