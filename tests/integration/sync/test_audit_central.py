@@ -4,6 +4,7 @@ other workstation's cache; tampering with central's table is named by `audit ver
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -220,3 +221,63 @@ def test_the_migration_chains_existing_events_on_postgresql(pg) -> None:  # type
     for ws, digest in stored:
         got.setdefault(ws, []).append(digest)
     assert got == expected
+
+
+def test_the_migration_chains_audit_rows_in_centrals_change_log(pg) -> None:  # type: ignore[no-untyped-def]
+    """Audit rows pushed before 0008 sit in central's change log without chain fields; a
+    workstation pulling from the start would get them unchained. The migration rewrites them
+    with the fields it gave the table's rows, so every copy pulls a verifiable chain."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from dispatch_desk.config.paths import resolve_paths
+    from dispatch_desk.storage import migrate
+    from dispatch_desk.sync import codec
+    from dispatch_desk.sync.central_schema import sync_change
+    from tests.unit.audit.test_migration import OLD_EVENTS, _old
+
+    url = pg.create_database("audit_change_log")
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        migrations = resolve_paths().migrations_dir
+        migrate.upgrade(engine, migrations, "0007_camera_wall")
+        t0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+        rows = [_old(ws, t0 + timedelta(minutes=i), f"e{i}") for i, ws in enumerate("abab")]
+        with engine.begin() as conn:
+            conn.execute(OLD_EVENTS.insert(), rows)
+            conn.execute(
+                sync_change.insert(),
+                [
+                    {
+                        "origin": r["workstation"],
+                        "table_name": "audit_event",
+                        "row_id": r["id"],
+                        "hlc": f"{i:020d}",
+                        "fields": json.dumps(dict.fromkeys(sorted(r), "")),
+                        "row": json.dumps(_encoded(r)),
+                    }
+                    for i, r in enumerate(rows)
+                ],
+            )
+        migrate.upgrade(engine, migrations)
+        with Session(engine) as session:
+            stored = {
+                str(e.id): (e.seq, e.prev_hash, e.hash) for e in session.scalars(select(AuditEvent))
+            }
+            logged = session.execute(select(sync_change.c.fields, sync_change.c.row)).all()
+    finally:
+        engine.dispose()
+    assert len(logged) == 4
+    for fields_text, row_text in logged:
+        row, fields = json.loads(row_text), json.loads(fields_text)
+        assert (row["seq"], row["prev_hash"], row["hash"]) == stored[row["id"]]
+        assert {"seq", "prev_hash", "hash"} <= set(fields)
+        decoded = codec.decode_row("audit_event", row_text)
+        assert decoded["seq"] == row["seq"]
+
+
+def _encoded(row: dict[str, Any]) -> dict[str, Any]:
+    from dispatch_desk.sync import codec
+
+    return json.loads(codec.encode_row(row))
