@@ -112,10 +112,11 @@ def _verify(settings: Settings, paths: Paths, central: str | None, central_only:
 
 
 def _export(settings: Settings, paths: Paths, args: argparse.Namespace) -> int:
-    from dispatch_desk.audit.trail import TrailFilter, read_trail, record_export, write_csv
+    from dispatch_desk.audit.trail import TrailFilter, export_csv
     from dispatch_desk.desk import DeskCore
     from dispatch_desk.services import accounts
     from dispatch_desk.services.context import PermissionDenied
+    from dispatch_desk.storage.database import StoreUnavailable
 
     if args.audit_password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\n")
@@ -141,16 +142,21 @@ def _export(settings: Settings, paths: Paths, args: argparse.Namespace) -> int:
                 core.workstation,
                 max_failed=settings.session.max_failed_logins,
             )
-            rows, _ = core.store.write_sync(read_trail, actor, core.clock(), flt)
+            # On the trail first (a short write), then read in a read transaction and
+            # streamed: the running desk's saves are never held up by the export.
+            count = export_csv(core.store, actor, core.clock(), flt, args.file)
         except (accounts.LoginFailed, PermissionDenied) as exc:
             print(f"dispatch-desk: audit export: {exc}", file=sys.stderr)
             return 1
-        try:
-            count = write_csv(rows, args.file)
+        except StoreUnavailable as exc:
+            print(
+                f"dispatch-desk: audit export: the cache is busy, nothing written: {exc}",
+                file=sys.stderr,
+            )
+            return 1
         except OSError as exc:
             print(f"dispatch-desk: cannot write {args.file}: {exc.strerror}", file=sys.stderr)
             return 1
-        core.store.write_sync(record_export, actor, core.clock(), args.file, count, flt)
     finally:
         core.close()
     print(f"{count} audit entries written to {args.file}")
