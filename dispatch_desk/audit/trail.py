@@ -15,13 +15,14 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dispatch_desk.audit.verify import ChainReport, verify_all
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor
-from dispatch_desk.storage.database import StoreUnavailable
+from dispatch_desk.storage.database import StoreUnavailable, classify, open_sqlite
 from dispatch_desk.storage.models import AuditEvent
 from dispatch_desk.storage.store import Store
 
@@ -117,9 +118,28 @@ def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -
 
 
 def chain_status(session: Session, actor: Actor, at: datetime, own: str) -> list[ChainReport]:
-    """Every chain's verification, for the viewer (admins only; a refusal is audited)."""
+    """Every chain's verification (admins only; a refusal raised in a write is audited)."""
     audit.require(actor, at, "audit.verify", READERS)
     return verify_all(session, own)
+
+
+def chain_status_apart(store: Store, actor: Actor, at: datetime, own: str) -> list[ChainReport]:
+    """:func:`chain_status` for the viewer, on a connection of its own: the walk reads every
+    entry, and must not hold the desk's one reader (the lists every window reloads) meanwhile.
+    Blocking: run it on a worker thread. A non-admin is refused, the refusal audited."""
+    if actor.role not in READERS:
+        store.write_sync(lambda session: audit.require(actor, at, "audit.verify", READERS))
+    engine = open_sqlite(Path(str(store.engine.url.database)), busy_timeout_ms=2000)
+    try:
+        with Session(engine) as session, session.begin():
+            return verify_all(session, own)
+    except SQLAlchemyError as exc:
+        known = classify(exc)
+        if known is None:
+            raise
+        raise known from exc
+    finally:
+        engine.dispose()
 
 
 CSV_COLUMNS = [f.name for f in fields(TrailRow)]

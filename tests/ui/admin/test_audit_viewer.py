@@ -119,12 +119,18 @@ def test_admin_filters_reads_an_entry_and_exports_csv(
     assert (export.username, export.detail["rows"]) == ("admin", 4)
     assert viewer.note.text() == f"4 entries exported to {target}."
 
-    # Tampering shows as a broken chain on the next read.
+    # The chain is checked on opening and on demand, not on every Apply (it walks every
+    # entry), and on a connection of its own, off the desk's shared reader.
+    assert viewer.checks == 1
     with desk.core.store.engine.begin() as conn:
         tamper.edit_field(conn, "ws-9", 1)
     with qtbot.waitSignal(viewer.loaded, timeout=5000):
         viewer.reload()
+    assert viewer.checks == 1 and viewer.chain.property("kind") == "ok"
+    qtbot.mouseClick(viewer.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: viewer.chain.property("kind") == "error", timeout=5000)
+    assert viewer.checks == 2
+    assert viewer.checked_on not in (None, "store-read")
     assert "Chain BROKEN — ws-9: BROKEN at seq 1" in viewer.chain.text()
     assert "hash mismatch" in viewer.chain.text()
     viewer.grab()

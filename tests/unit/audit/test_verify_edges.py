@@ -150,3 +150,58 @@ def test_anchors_of_earlier_prunes_stay_explained_after_later_prunes(
     assert all(r.ok for r in reports.values()), [str(r) for r in reports.values()]
     assert "pruned through seq 3" in str(reports["ws-other"])
     assert "pruned through seq" in str(reports[core.workstation])
+
+
+def test_verify_streams_each_chain_in_flat_memory(core: DeskCore, clock: FakeClock) -> None:
+    """A year of a busy desk is a million entries: verify keeps only each chain's previous hash
+    (and the prune events' anchors), never the rows."""
+    import json
+    import tracemalloc
+    from datetime import timedelta
+
+    from sqlalchemy import update as sa_update
+
+    from dispatch_desk.audit.chain import Link, head_id, seal
+    from dispatch_desk.storage.models import AuditChainHead
+
+    ws = core.workstation
+    heads = AuditChainHead.__table__
+    link = core.store.read_sync(
+        lambda s: (lambda h: Link(h.seq, h.hash))(s.get(AuditChainHead, head_id(ws)))
+    )
+    at = clock()
+    batch: list[dict[str, Any]] = []
+
+    def flush(session: Any) -> None:
+        session.execute(insert(EVENTS), batch)
+        session.execute(
+            sa_update(heads).where(heads.c.id == head_id(ws)).values(seq=link.seq, hash=link.hash)
+        )
+
+    for i in range(60_000):
+        row = {
+            "id": uuid.uuid4(),
+            "at": at + timedelta(seconds=i),
+            "user_id": None,
+            "username": "u",
+            "workstation": ws,
+            "action": "camera.view",
+            "entity_type": "camera",
+            "entity_id": str(uuid.uuid4()),
+            "detail": json.dumps({"reason": "incident 2026-1234 caller on scene", "n": i}),
+            "outcome": "ok",
+        }
+        link = seal(row, link)
+        batch.append(row)
+        if len(batch) == 10_000:
+            core.store.write_sync(flush)
+            batch = []
+    tracemalloc.start()
+    try:
+        reports = core.store.read_sync(verify_all, ws)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    [report] = [r for r in reports if r.workstation == ws]
+    assert report.ok and report.entries >= 60_000, report
+    assert peak < 8_000_000, f"verify held {peak / 1e6:.1f} MB"
