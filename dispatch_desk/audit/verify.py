@@ -195,6 +195,15 @@ class _Walk:
         expected = self.expected
         if seq == expected - 1:
             return self._broken(seq, row["id"], f"two entries at seq {seq} (one is forged)")
+        if seq != expected and expected == 1 and not anchor and not self.strict:
+            # A copy of another workstation's chain pulled after central pruned its start
+            # (central drops pruned entries from its change log, and anchors stay in the
+            # database that pruned): it starts later, linked to what was pruned. Its start is
+            # checked where the chain is whole or anchored (its owner, central).
+            self.prev = row["prev_hash"]
+            self.start = seq - 1
+            self.report.notes.append(f"starts at seq {seq}: pruned before this copy was made")
+            expected = self.expected = seq
         if seq != expected:
             first = "the first entry" if expected == 1 and not anchor else f"seq {expected}"
             gap = f"{expected}..{seq - 1}" if seq - 1 > expected else f"{expected}"

@@ -172,6 +172,22 @@ def test_prune_on_central_keeps_every_chain_verifiable(workstation, central: str
         engine.dispose()
     after = reports["ws-a"]
     assert after.ok, str(after)
+    # What central pruned is gone from its change log too: a workstation pulling from the
+    # start does not get it back.
+    fresh = workstation("ws-c")
+    wait_until(
+        lambda: fresh.store.read_sync(
+            lambda s: (h := s.get(AuditChainHead, head_id("ws-a"))) is not None and h.seq == local
+        ),
+        timeout=20,
+        what="ws-a's chain on ws-c",
+    )
+    seqs = fresh.store.read_sync(
+        lambda s: list(s.scalars(select(AuditEvent.seq).where(AuditEvent.workstation == "ws-a")))
+    )
+    assert sorted(seqs) == list(range(removed_ws_a + 1, local + 1))
+    copy = {r.workstation: r for r in fresh.store.read_sync(verify_all, "ws-c")}["ws-a"]
+    assert copy.ok and f"starts at seq {removed_ws_a + 1}" in str(copy), str(copy)
     # What is left starts right after what was pruned and ends at ws-a's head.
     assert (after.first_seq, after.last_seq) == (removed_ws_a + 1, local), str(after)
     assert "pruned through seq" in str(reports["ws-a"])
