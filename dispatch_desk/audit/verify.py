@@ -18,7 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch_desk.audit.chain import GENESIS, entry_hash
-from dispatch_desk.storage.models import AuditChainAnchor, AuditChainHead, AuditEvent
+from dispatch_desk.storage.models import (
+    AuditChainAnchor,
+    AuditChainHead,
+    AuditEvent,
+    Incident,
+    SyncState,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ def verify_all(session: Session, own: str | None) -> list[ChainReport]:
             explained |= pruned_anchors(row["detail"])
     names = sorted(set(walks) | set(heads) | set(anchors) | set(unchained))
     reports = []
+    if own and own not in names and own != CENTRAL and _has_run(session):
+        report = ChainReport(own)
+        report.broken = Break(own, None, "", EMPTIED)
+        reports.append(report)
     for ws in names:
         walk = walks.get(ws) or _Walk(ws, heads.get(ws), anchors.get(ws), strict=ws == own)
         report = walk.finish()
@@ -114,6 +125,28 @@ def verify_all(session: Session, own: str | None) -> list[ChainReport]:
             report.broken = Break(ws, anchor[0], "", UNEXPLAINED)
         reports.append(report)
     return reports
+
+
+CENTRAL = "central"  # central's own chain (dispatch_desk.sync.central); may well be empty
+EMPTIED = (
+    "no audit chain for this workstation, yet this cache has run (it holds users, incidents "
+    "or sync state): the trail and its head were emptied?"
+)
+
+
+def _has_run(session: Session) -> bool:
+    """This cache has been used: every sign-in, incident and sync start is audited, so its
+    workstation has a chain. (A new, empty cache has none, and nothing is wrong.)"""
+    if session.get_bind().dialect.name != "sqlite":
+        return False  # central: its own chain only exists once it has had to write one
+    return any(
+        session.scalar(select(table.c[key]).limit(1)) is not None
+        for table, key in (
+            (User.__table__, "id"),
+            (Incident.__table__, "id"),
+            (SyncState.__table__, "key"),
+        )
+    )
 
 
 UNEXPLAINED = (

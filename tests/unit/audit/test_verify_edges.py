@@ -205,3 +205,38 @@ def test_verify_streams_each_chain_in_flat_memory(core: DeskCore, clock: FakeClo
     [report] = [r for r in reports if r.workstation == ws]
     assert report.ok and report.entries >= 60_000, report
     assert peak < 8_000_000, f"verify held {peak / 1e6:.1f} MB"
+
+
+def test_an_emptied_trail_on_a_cache_that_has_run_is_a_break(
+    core: DeskCore, dispatcher: Actor, clock: FakeClock
+) -> None:
+    """Deleting every event and every head leaves nothing to walk; on this workstation's own
+    cache, which holds users (it has run), a missing chain of its own is itself the break."""
+    from dispatch_desk.storage.models import AuditChainHead
+
+    _trail(core, dispatcher, clock)
+    with core.store.engine.begin() as conn:
+        conn.execute(EVENTS.delete())
+        conn.execute(AuditChainHead.__table__.delete())
+    reports = core.store.read_sync(verify_all, core.workstation)
+    assert [r.workstation for r in reports] == [core.workstation]
+    assert reports[0].broken is not None
+    assert "no audit chain for this workstation" in reports[0].broken.problem
+    # A database that is not this workstation's cache (own=None) has nothing to say.
+    assert core.store.read_sync(verify_all, None) == []
+
+
+def test_a_fresh_empty_cache_verifies(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.orm import Session
+
+    from dispatch_desk.config.paths import resolve_paths
+    from dispatch_desk.storage.database import open_sqlite
+    from dispatch_desk.storage.migrate import upgrade
+
+    engine = open_sqlite(tmp_path / "cache.sqlite3")
+    try:
+        upgrade(engine, resolve_paths().migrations_dir)
+        with Session(engine) as session:
+            assert verify_all(session, "ws-new") == []
+    finally:
+        engine.dispose()
