@@ -105,10 +105,37 @@ def _verify(settings: Settings, paths: Paths, central: str | None, central_only:
             print(f"dispatch-desk: central database: {first}", file=sys.stderr)
             return 1
         ok = _print("central", reports) and ok
+        if not central_only:
+            breaks = _compare(settings, paths, central)
+            print(f"this cache compared with central ({settings.workstation.id}):")
+            for found in breaks:
+                print(f"  {found}")
+            if not breaks:
+                print("  every entry both hold agrees")
+            ok = ok and not breaks
     elif central_only:
         print("dispatch-desk: --central-only needs --central URL", file=sys.stderr)
         return 2
     return 0 if ok else 1
+
+
+def _compare(settings: Settings, paths: Paths, central: str) -> list:  # type: ignore[type-arg]
+    """This cache's chains against central's copies, seq by seq (audit.verify)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from dispatch_desk.audit.verify import compare_with_central
+    from dispatch_desk.desk import DeskCore
+    from dispatch_desk.sync.admin import sqlalchemy_url
+
+    core = DeskCore.open(settings, paths)
+    engine = create_engine(sqlalchemy_url(central))
+    try:
+        with Session(engine) as remote:
+            return core.store.read_sync(compare_with_central, remote, core.workstation)
+    finally:
+        engine.dispose()
+        core.close()
 
 
 def _export(settings: Settings, paths: Paths, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ it; neither is a break. A head BEHIND nothing, i.e. naming a seq that is missing
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,3 +293,52 @@ class _Walk:
         if anchor:
             report.notes.append(f"pruned through seq {anchor[0]}")
         return report
+
+
+def compare_with_central(local: Session, central: Session, own: str) -> list[Break]:
+    """The chains this cache and central both hold, compared seq by seq (each chain streamed
+    from both in seq order): the first seq whose hashes differ in each chain, and for this
+    workstation's own chain an entry central holds beyond this cache's head (the last entries
+    deleted here and the head moved back, which this cache alone cannot show). Rows on one
+    side only are otherwise no break: a copy catching up, an entry not yet pushed, a prune."""
+    own_head = local.scalar(select(AuditChainHead.seq).where(AuditChainHead.workstation == own))
+    names = select(AuditEvent.workstation).distinct()
+    shared = set(local.scalars(names)) & set(central.scalars(names))
+    found = []
+    for ws in sorted(shared):  # one chain at a time: the two databases collate names apart
+        query = (
+            select(AuditEvent.seq, AuditEvent.id, AuditEvent.hash)
+            .where(AuditEvent.workstation == ws, AuditEvent.seq.is_not(None))
+            .order_by(AuditEvent.seq)
+            .execution_options(yield_per=2000)
+        )
+        head = (own_head or 0) if ws == own else None
+        mine, theirs = iter(local.execute(query)), iter(central.execute(query))
+        broken = _first_difference(ws, mine, theirs, head)
+        if broken is not None:
+            found.append(broken)
+    return found
+
+
+def _first_difference(
+    ws: str, mine: Iterator[Any], theirs: Iterator[Any], head: int | None
+) -> Break | None:
+    here, there = next(mine, None), next(theirs, None)
+    while there is not None:
+        if here is not None and here[0] < there[0]:
+            here = next(mine, None)
+            continue
+        if here is None or there[0] < here[0]:
+            if head is not None and there[0] > head:
+                return Break(ws, there[0], str(there[1]), BEYOND_HERE)
+            there = next(theirs, None)
+            continue
+        if here[2] != there[2]:
+            return Break(ws, here[0], str(here[1]), "differs from central's copy of this entry")
+        here, there = next(mine, None), next(theirs, None)
+    return None
+
+
+BEYOND_HERE = (
+    "on central but not in this cache, beyond its head (deleted here and the head moved back?)"
+)

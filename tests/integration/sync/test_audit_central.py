@@ -297,3 +297,67 @@ def _encoded(row: dict[str, Any]) -> dict[str, Any]:
     from dispatch_desk.sync import codec
 
     return json.loads(codec.encode_row(row))
+
+
+def test_verify_with_central_compares_this_workstations_chain_with_centrals_copy(
+    workstation, central: str, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Delete this cache's last entry and move its head back: the local chain alone verifies;
+    central's copy of it, compared seq by seq, still holds the deleted entry."""
+    from sqlalchemy import update
+
+    a, engine = _synced_trail(workstation, central)
+    engine.dispose()
+    a.sync.stop()
+    home = tmp_path / "ws-a" / "home"
+    untouched = run("--set", "workstation.id=ws-a", "audit", "verify", "--central", central,
+                    home=home)  # fmt: skip
+    assert untouched.returncode == 0, untouched.stdout + untouched.stderr
+    with a.store.engine.begin() as conn:
+        rows = tamper.chain(conn, "ws-a")
+        tamper.delete_last(conn, "ws-a")
+        heads = AuditChainHead.__table__
+        conn.execute(
+            update(heads)
+            .where(heads.c.id == head_id("ws-a"))
+            .values(seq=rows[-2]["seq"], hash=rows[-2]["hash"])
+        )
+    alone = run("--set", "workstation.id=ws-a", "audit", "verify", home=home)
+    assert alone.returncode == 0, alone.stdout  # what one database cannot show
+    both = run("--set", "workstation.id=ws-a", "audit", "verify", "--central", central,
+               home=home)  # fmt: skip
+    assert both.returncode == 1, both.stdout + both.stderr
+    assert (
+        f"ws-a: BROKEN at seq {rows[-1]['seq']}, id {rows[-1]['id']}: "
+        "on central but not in this cache" in both.stdout
+    ), both.stdout
+
+    # Put the last entry back, then rewrite an older one and re-hash it, every later entry and
+    # the head: this cache alone verifies again; central's copy names the first rewritten one.
+    from dispatch_desk.audit.chain import entry_hash
+
+    with a.store.engine.begin() as conn:
+        conn.execute(tamper.EVENTS.insert().values(**rows[-1]))
+        link = Link(rows[1]["seq"], rows[1]["hash"])
+        for row in rows[2:]:
+            changed = dict(row, username="mallory") if row is rows[2] else dict(row)
+            link = seal(changed, link)
+            conn.execute(
+                update(tamper.EVENTS)
+                .where(tamper.EVENTS.c.id == row["id"])
+                .values(username=changed["username"], prev_hash=changed["prev_hash"],
+                        hash=changed["hash"])
+            )  # fmt: skip
+        conn.execute(
+            update(heads).where(heads.c.id == head_id("ws-a")).values(seq=link.seq, hash=link.hash)
+        )
+        assert entry_hash(**changed) == link.hash
+    alone = run("--set", "workstation.id=ws-a", "audit", "verify", home=home)
+    assert alone.returncode == 0, alone.stdout
+    both = run("--set", "workstation.id=ws-a", "audit", "verify", "--central", central,
+               home=home)  # fmt: skip
+    assert both.returncode == 1
+    assert (
+        f"ws-a: BROKEN at seq {rows[2]['seq']}, id {rows[2]['id']}: differs from central's copy"
+        in both.stdout
+    ), both.stdout
