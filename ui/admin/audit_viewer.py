@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -126,7 +126,12 @@ class AuditViewer(QWidget):
         for edit, value in ((self.since, now - timedelta(days=7)), (self.until, now)):
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
             edit.setDateTime(QDateTime(value.date(), value.time().replace(microsecond=0)))
-        self.until.setDateTime(self.until.dateTime().addSecs(60))  # this minute included
+        # The end is open ("now", the field at its minimum) unless a time is set: a time fixed
+        # when the window opened would hide everything after it on the next Apply.
+        self.until.setMinimumDateTime(QDateTime(QDate(2000, 1, 1), QTime(0, 0)))
+        self.until.setSpecialValueText("now")
+        self.until.setDateTime(self.until.minimumDateTime())
+        self.until.setToolTip("now: no end (what happens after opening shows on Apply)")
         self.user = QLineEdit(objectName="auditUser", placeholderText="user")
         self.workstation = QLineEdit(objectName="auditWorkstation", placeholderText="workstation")
         self.action = QLineEdit(objectName="auditAction", placeholderText="action (prefix)")
@@ -224,9 +229,12 @@ class AuditViewer(QWidget):
             local = edit.dateTime().toPython()
             return local.replace(tzinfo=self.zone).astimezone(UTC)
 
-        since, until = utc(self.since), utc(self.until)
-        if until < since:
-            since, until = until, since
+        since = utc(self.since)
+        until: datetime | None = None
+        if self.until.dateTime() != self.until.minimumDateTime():
+            until = utc(self.until)
+            if until < since:
+                since, until = until, since
         return TrailFilter(
             since=since,
             until=until,
