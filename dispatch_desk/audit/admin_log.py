@@ -64,7 +64,14 @@ def record_command(
         core.close()
 
 
-_SECRET_WORDS = ("password", "secret", "token", "key")
+# A setting or URL query parameter whose name holds one of these is a secret ("pwd" and "pass"
+# catch the short spellings: "passwd", "pwd", "passphrase"; "sig" a signed URL's signature).
+_SECRET_WORDS = ("password", "passw", "pwd", "secret", "token", "key", "credential", "sig")
+
+
+def _secret_name(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
 
 
 def record_refusal(core: Any, action: str, exc: BaseException, **detail: Any) -> None:
@@ -83,16 +90,32 @@ def record_refusal(core: Any, action: str, exc: BaseException, **detail: Any) ->
 
 
 def _shown(name: str, value: str) -> str:
-    """A setting's value as it may stand in the audit trail: URLs without their password,
-    secrets not at all."""
-    if any(word in name.lower() for word in _SECRET_WORDS):
+    """A setting's value as it may stand in the audit trail: a setting named as a secret not at
+    all; in any URL, the password of its user part and every query parameter named as a secret
+    masked."""
+    if _secret_name(name):
         return "(hidden)"
-    if "url" in name.lower() and "@" in value:
-        scheme, sep, rest = value.partition("://")
-        userinfo, at, host = rest.rpartition("@")
-        if sep and at and ":" in userinfo:
-            return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
-    return value
+    return mask_url(value) if "://" in value else value
+
+
+def mask_url(value: str) -> str:
+    """``value`` (a URL) with ``user:password@`` and secret query parameters shown as ***."""
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return value
+    rest, hash_sign, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if at and ":" in userinfo:
+        authority = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    if question:
+        parts = []
+        for part in query.split("&"):
+            key, equals, _ = part.partition("=")
+            parts.append(f"{key}=***" if equals and _secret_name(key) else part)
+        query = "&".join(parts)
+    return f"{scheme}://{authority}{slash}{path}{question}{query}{hash_sign}{fragment}"
 
 
 def redact(assignments: list[str], error: str = "") -> tuple[dict[str, str], str]:

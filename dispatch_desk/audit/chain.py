@@ -12,7 +12,11 @@ What ``audit verify`` detects, for someone with write access to one database:
 
 * an edited field of any entry (its hash no longer matches);
 * a deleted entry in the middle (a gap in seq) and a deleted LAST entry (the head names a seq
-  that is not there); a deleted prefix without an anchor (the chain does not start at 1);
+  that is not there); a deleted prefix without an anchor (the chain does not start at 1)
+  where the chain is whole or anchored (its own workstation, central); a copy pulled after
+  central pruned a chain's start has neither and may start later (noted, not a break);
+* an entry at seq 0 or below, or at/below a retention anchor, and an anchor that no
+  ``audit.prune`` event in a verified chain names (a deleted start hidden by a forged anchor);
 * reordered entries (seq and the previous hash are inside each hash);
 * a forged entry slipped in (two entries at one seq, a broken link, or, on the workstation that
   owns the chain, an entry beyond its head).
@@ -22,7 +26,7 @@ recomputes every later hash AND the head in one database leaves a chain that ver
 That rewrite is caught by comparison with another copy: rows already synced keep their
 original hashes on central and the other workstations (``audit verify --central`` walks
 central's copy). A chain that is only a prefix of the head's (a synced copy still catching up)
-verifies; an anchor written without a prune is visible as an ``audit.prune`` event missing.
+verifies.
 """
 
 from __future__ import annotations

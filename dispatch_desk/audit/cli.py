@@ -105,17 +105,45 @@ def _verify(settings: Settings, paths: Paths, central: str | None, central_only:
             print(f"dispatch-desk: central database: {first}", file=sys.stderr)
             return 1
         ok = _print("central", reports) and ok
+        if not central_only:
+            breaks = _compare(settings, paths, central)
+            print(f"this cache compared with central ({settings.workstation.id}):")
+            for found in breaks:
+                print(f"  {found}")
+            if not breaks:
+                print("  every entry both hold agrees")
+            ok = ok and not breaks
     elif central_only:
         print("dispatch-desk: --central-only needs --central URL", file=sys.stderr)
         return 2
     return 0 if ok else 1
 
 
+def _compare(settings: Settings, paths: Paths, central: str) -> list:  # type: ignore[type-arg]
+    """This cache's chains against central's copies, seq by seq (audit.verify)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from dispatch_desk.audit.verify import compare_with_central
+    from dispatch_desk.desk import DeskCore
+    from dispatch_desk.sync.admin import sqlalchemy_url
+
+    core = DeskCore.open(settings, paths)
+    engine = create_engine(sqlalchemy_url(central))
+    try:
+        with Session(engine) as remote:
+            return core.store.read_sync(compare_with_central, remote, core.workstation)
+    finally:
+        engine.dispose()
+        core.close()
+
+
 def _export(settings: Settings, paths: Paths, args: argparse.Namespace) -> int:
-    from dispatch_desk.audit.trail import TrailFilter, read_trail, record_export, write_csv
+    from dispatch_desk.audit.trail import TrailFilter, export_csv
     from dispatch_desk.desk import DeskCore
     from dispatch_desk.services import accounts
     from dispatch_desk.services.context import PermissionDenied
+    from dispatch_desk.storage.database import StoreUnavailable
 
     if args.audit_password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\n")
@@ -141,16 +169,21 @@ def _export(settings: Settings, paths: Paths, args: argparse.Namespace) -> int:
                 core.workstation,
                 max_failed=settings.session.max_failed_logins,
             )
-            rows, _ = core.store.write_sync(read_trail, actor, core.clock(), flt)
+            # On the trail first (a short write), then read in a read transaction and
+            # streamed: the running desk's saves are never held up by the export.
+            count = export_csv(core.store, actor, core.clock(), flt, args.file)
         except (accounts.LoginFailed, PermissionDenied) as exc:
             print(f"dispatch-desk: audit export: {exc}", file=sys.stderr)
             return 1
-        try:
-            count = write_csv(rows, args.file)
+        except StoreUnavailable as exc:
+            print(
+                f"dispatch-desk: audit export: the cache is busy, nothing written: {exc}",
+                file=sys.stderr,
+            )
+            return 1
         except OSError as exc:
             print(f"dispatch-desk: cannot write {args.file}: {exc.strerror}", file=sys.stderr)
             return 1
-        core.store.write_sync(record_export, actor, core.clock(), args.file, count, flt)
     finally:
         core.close()
     print(f"{count} audit entries written to {args.file}")

@@ -13,13 +13,14 @@ from __future__ import annotations
 import socket
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, utc_now
-from dispatch_desk.storage.models import AuditChainAnchor, AuditEvent
+from dispatch_desk.storage.models import AuditChainAnchor, AuditEvent, RowClock
 
 CENTRAL_RETENTION = "central-retention"
 
@@ -90,17 +91,20 @@ def prune_audit(
         )
         if count != through - start:
             continue
-        session.execute(
-            delete(AuditEvent).where(AuditEvent.workstation == ws, AuditEvent.seq <= through)
-        )
+        gone = AuditEvent.workstation == ws, AuditEvent.seq <= through
+        _forget_sync(session, select(AuditEvent.id).where(*gone), on_central)
+        session.execute(delete(AuditEvent).where(*gone))
         if anchor is None:
-            anchor = AuditChainAnchor(workstation=ws, pruned=0)
+            anchor = anchors[ws] = AuditChainAnchor(workstation=ws, pruned=0)
             session.add(anchor)
         anchor.through_seq, anchor.hash, anchor.at = through, last_hash, at
         anchor.pruned = (anchor.pruned or 0) + count
         removed[ws] = (count, through)
     total = sum(c for c, _ in removed.values())
     session.flush()
+    # The event names EVERY anchor as it stands after this run (through seq and hash), not only
+    # the ones moved now: `audit verify` wants an anchor explained by a prune event, and the
+    # event of an earlier run may itself have been pruned since.
     audit.record(
         session,
         actor,
@@ -109,6 +113,30 @@ def prune_audit(
         entity_type="audit",
         before=before.isoformat(),
         removed=total,
-        chains={ws: {"removed": c, "through_seq": t} for ws, (c, t) in removed.items()},
+        chains={
+            ws: {
+                "removed": removed.get(ws, (0, 0))[0],
+                "through_seq": a.through_seq,
+                "hash": a.hash,
+            }
+            for ws, a in sorted(anchors.items())
+        },
     )
     return total
+
+
+def _forget_sync(session: Session, ids: Select[Any], on_central: bool) -> None:
+    """The sync bookkeeping of the rows about to go (as evidence retention does): their row
+    clocks, and on central their entries in the change log, so that a workstation pulling from
+    the start does not get pruned entries back."""
+    session.execute(
+        delete(RowClock).where(RowClock.table_name == "audit_event", RowClock.row_id.in_(ids))
+    )
+    if on_central:
+        from dispatch_desk.sync.central_schema import sync_change
+
+        session.execute(
+            delete(sync_change).where(
+                sync_change.c.table_name == "audit_event", sync_change.c.row_id.in_(ids)
+            )
+        )

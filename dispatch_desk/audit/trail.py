@@ -5,21 +5,26 @@ Used by the admin viewer (ui/admin/audit_viewer.py) and ``dispatch-desk audit ex
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dispatch_desk.audit.verify import ChainReport, verify_all
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.database import StoreUnavailable, classify, open_sqlite
 from dispatch_desk.storage.models import AuditEvent
+from dispatch_desk.storage.store import Store
 
 READERS = (Role.ADMIN,)
 
@@ -67,8 +72,22 @@ class TrailRow:
         return [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in found.items()]
 
 
+_ROW_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.seq,
+    AuditEvent.at,
+    AuditEvent.username,
+    AuditEvent.workstation,
+    AuditEvent.action,
+    AuditEvent.entity_type,
+    AuditEvent.entity_id,
+    AuditEvent.outcome,
+    AuditEvent.detail,
+)
+
+
 def _query(flt: TrailFilter):  # type: ignore[no-untyped-def]
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = select(*_ROW_COLUMNS).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if flt.since is not None:
         query = query.where(AuditEvent.at >= flt.since)
     if flt.until is not None:
@@ -90,21 +109,7 @@ def _query(flt: TrailFilter):  # type: ignore[no-untyped-def]
 def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -> list[TrailRow]:
     """The events matching ``flt``, newest first. A write: the read is audited."""
     audit.require(actor, at, "audit.read", READERS, filters=flt.described())
-    rows = [
-        TrailRow(
-            e.id,
-            e.seq,
-            e.at,
-            e.username,
-            e.workstation,
-            e.action,
-            e.entity_type,
-            e.entity_id,
-            e.outcome,
-            e.detail,
-        )
-        for e in session.scalars(_query(flt))
-    ]
+    rows = [TrailRow(*e) for e in session.execute(_query(flt))]
     filters = flt.described()
     audit.record(
         session, actor, at, "audit.read", entity_type="audit", rows=len(rows), filters=filters
@@ -113,22 +118,48 @@ def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -
 
 
 def chain_status(session: Session, actor: Actor, at: datetime, own: str) -> list[ChainReport]:
-    """Every chain's verification, for the viewer (admins only; a refusal is audited)."""
+    """Every chain's verification (admins only; a refusal raised in a write is audited)."""
     audit.require(actor, at, "audit.verify", READERS)
     return verify_all(session, own)
+
+
+def chain_status_apart(store: Store, actor: Actor, at: datetime, own: str) -> list[ChainReport]:
+    """:func:`chain_status` for the viewer, on a connection of its own: the walk reads every
+    entry, and must not hold the desk's one reader (the lists every window reloads) meanwhile.
+    Blocking: run it on a worker thread. A non-admin is refused, the refusal audited."""
+    if actor.role not in READERS:
+        store.write_sync(lambda session: audit.require(actor, at, "audit.verify", READERS))
+    engine = open_sqlite(Path(str(store.engine.url.database)), busy_timeout_ms=2000)
+    try:
+        with Session(engine) as session, session.begin():
+            return verify_all(session, own)
+    except SQLAlchemyError as exc:
+        known = classify(exc)
+        if known is None:
+            raise
+        raise known from exc
+    finally:
+        engine.dispose()
 
 
 CSV_COLUMNS = [f.name for f in fields(TrailRow)]
 
 
-def write_csv(rows: list[TrailRow], path: Path) -> int:
+def write_csv(
+    rows: Iterable[TrailRow], path: Path, progress: Callable[[int], None] | None = None
+) -> int:
     """Write ``rows`` to ``path`` (UTF-8, a header row; times in UTC ISO). Blocking: call it off
-    the GUI thread. Written to a temporary file first, so a failure leaves no half file."""
+    the GUI thread. Written to a temporary file first, so a failure leaves no half file.
+    ``progress`` is called with the count written so far, every 10 rows."""
     partial = path.with_name(path.name + ".part")
+    count = 0
     with partial.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for r in rows:
+            if progress is not None and count % 10 == 0:
+                progress(count)
+            count += 1
             writer.writerow(
                 [
                     r.id,
@@ -144,7 +175,7 @@ def write_csv(rows: list[TrailRow], path: Path) -> int:
                 ]
             )
     partial.replace(path)
-    return len(rows)
+    return count
 
 
 def _cell(text: str) -> str:
@@ -154,9 +185,17 @@ def _cell(text: str) -> str:
 
 
 def record_export(
-    session: Session, actor: Actor, at: datetime, path: Path, count: int, flt: TrailFilter
+    session: Session,
+    actor: Actor,
+    at: datetime,
+    path: Path,
+    count: int | None,
+    flt: TrailFilter,
 ) -> None:
-    audit.require(actor, at, "audit.export", READERS)
+    """The export's record, written BEFORE the file: no record, no file. ``count``: the rows
+    to be written when known (the viewer's), else None (the command line streams them)."""
+    audit.require(actor, at, "audit.export", READERS, filters=flt.described())
+    rows = {} if count is None else {"rows": count}
     audit.record(
         session,
         actor,
@@ -164,6 +203,44 @@ def record_export(
         "audit.export",
         entity_type="audit",
         file=str(path),
-        rows=count,
         filters=flt.described(),
+        **rows,
     )
+
+
+def export_csv(
+    store: Store,
+    actor: Actor,
+    at: datetime,
+    flt: TrailFilter,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """``dispatch-desk audit export``: the export is put on the trail in a short write
+    (refused and audited for a non-admin; a busy cache raises StoreUnavailable and no file is
+    made), then the trail is read in a READ transaction, which never holds the cache's write
+    lock, and streamed to ``path`` (rows are not all held in memory). A file that cannot be
+    written is recorded as a failed export (when the cache lets us) and the OSError raised."""
+    store.write_sync(record_export, actor, at, path, None, flt)
+    try:
+        return store.read_sync(_stream, flt, path, progress)
+    except OSError as exc:
+        with contextlib.suppress(StoreUnavailable):
+            store.write_sync(
+                audit.record,
+                actor,
+                at,
+                "audit.export",
+                entity_type="audit",
+                outcome="failed",
+                file=str(path),
+                reason=exc.strerror or str(exc),
+            )
+        raise
+
+
+def _stream(
+    session: Session, flt: TrailFilter, path: Path, progress: Callable[[int], None] | None
+) -> int:
+    found = session.execute(_query(flt).execution_options(yield_per=2000))
+    return write_csv((TrailRow(*e) for e in found), path, progress)

@@ -50,6 +50,18 @@ class WorkstationSettings:
     )
     position: str = _bounded("", doc="Console position, e.g. 'Call-taker 3'.")
 
+    def __post_init__(self) -> None:
+        # The audit chains central writes itself (dispatch_desk.sync.central, audit.prune).
+        if self.id.strip().lower() in RESERVED_WORKSTATION_IDS:
+            raise SettingsError(
+                f"workstation.id: {self.id.strip()!r} is reserved for the central database's "
+                "own audit chains; give this workstation another name "
+                "(--set workstation.id=NAME)"
+            )
+
+
+RESERVED_WORKSTATION_IDS = ("central", "central-retention")
+
 
 @dataclass(frozen=True)
 class StoreSettings:

@@ -133,13 +133,18 @@ def read_clocks(
     """The field stamps this cache holds for these rows (rows without any are left out)."""
     table = RowClock.__table__
     known: dict[tuple[str, uuid.UUID], dict[str, str]] = {}
-    for name in {k[0] for k in keys}:
-        ids = [k[1] for k in keys if k[0] == name]
-        for i in range(0, len(ids), 500):
-            for row in conn.execute(
-                select(table.c.row_id, table.c.clocks).where(
-                    table.c.table_name == name, table.c.row_id.in_(ids[i : i + 500])
-                )
-            ):
-                known[(name, row.row_id)] = json.loads(row.clocks)
+    # One query for the rows of every table (a save of one row with its audit event and chain
+    # head asks three tables; a query each cost a chained audit record ~0.2 ms): names x ids
+    # through the primary key (table_name, row_id), and only the pairs asked for are kept.
+    wanted = set(keys)
+    names = sorted({k[0] for k in keys})
+    ids = sorted({k[1] for k in keys})
+    for i in range(0, len(ids), 500):
+        for row in conn.execute(
+            select(table.c.table_name, table.c.row_id, table.c.clocks).where(
+                table.c.table_name.in_(names), table.c.row_id.in_(ids[i : i + 500])
+            )
+        ):
+            if (row.table_name, row.row_id) in wanted:
+                known[(row.table_name, row.row_id)] = json.loads(row.clocks)
     return known

@@ -95,14 +95,14 @@ def _db(value: Any) -> Any:
 async def _apply(conn: AsyncConnection[Any], merged: Plan) -> None:
     async with conn.cursor() as cur:
         for name in merged.insert_order():
-            rows = merged.inserts[name]
-            columns = list(rows[0])
-            statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                _q(name),
-                sql.SQL(", ").join(map(_q, columns)),
-                sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-            )
-            await cur.executemany(statement, [[_db(r.get(c)) for c in columns] for r in rows])
+            for rows in codec.by_columns(merged.inserts[name]):
+                columns = list(rows[0])
+                statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                    _q(name),
+                    sql.SQL(", ").join(map(_q, columns)),
+                    sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+                )
+                await cur.executemany(statement, [[_db(r[c]) for c in columns] for r in rows])
         for name, row_id, values in merged.updates:
             statement = sql.SQL("UPDATE {} SET {} WHERE id = %s").format(
                 _q(name),

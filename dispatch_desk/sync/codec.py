@@ -106,3 +106,16 @@ def decode_row(table_name: str, text: str) -> dict[str, Any]:
     kinds = COLUMN_KINDS[table_name]
     raw = json.loads(text)
     return {k: decode_value(kinds[k], v) for k, v in raw.items() if k in kinds}
+
+
+def by_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``rows`` split into runs that share one column set, in order: one executemany statement
+    takes its columns from its first row, and rows of one table may differ (a row logged on
+    central before a column was added travels without it), so each run gets a statement."""
+    runs: list[list[dict[str, Any]]] = []
+    for row in rows:
+        if runs and runs[-1][0].keys() == row.keys():
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs

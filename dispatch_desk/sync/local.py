@@ -165,7 +165,8 @@ def _existing(session: Session, keys: set[Key]) -> dict[Key, Existing]:
 def apply_plan(session: Session, merged: Plan) -> None:
     conn = session.connection()
     for name in merged.insert_order():
-        conn.execute(insert(codec.table(name)), merged.inserts[name])
+        for rows in codec.by_columns(merged.inserts[name]):
+            conn.execute(insert(codec.table(name)), rows)
     for name, row_id, values in merged.updates:
         t = codec.table(name)
         conn.execute(update(t).where(t.c.id == row_id).values(**values))

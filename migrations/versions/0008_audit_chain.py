@@ -3,8 +3,9 @@ the chain heads (synced) and the retention anchors (per database).
 
 Existing events are chained here, per workstation in (at, id) order, on every database alike:
 the encoding is deterministic, so central and each local cache compute the same hashes for the
-rows they share. Events still waiting in a local outbox get their new fields in the queued row,
-so central receives them chained.
+rows they share. Events still waiting in a local outbox, and those in central's change
+log, get their new fields in the logged row, so central and every workstation pulling from
+the start receive them chained.
 
 Revision ID: 0008_audit_chain
 Revises: 0007_camera_wall
@@ -106,22 +107,26 @@ def _chain_existing() -> None:
                 id=head_id(ws), workstation=ws, seq=link.seq, hash=link.hash, at=last_at[ws]
             )
         )
-    if sealed and sa.inspect(bind).has_table("sync_outbox"):
-        _mend_outbox(bind, sealed)
+    # Audit rows still queued in a cache's outbox, and those already in central's change log
+    # (which any workstation may pull from the start), get the chain fields the table's rows
+    # got: every copy then receives the same chain.
+    for log in ("sync_outbox", "sync_change"):
+        if sealed and sa.inspect(bind).has_table(log):
+            _mend_log(bind, log, sealed)
 
 
-def _mend_outbox(bind: sa.Connection, sealed: dict[str, dict[str, object]]) -> None:
-    """Queued audit rows travel with their chain fields (an insert carries every field)."""
-    outbox = sa.table(
-        "sync_outbox",
+def _mend_log(bind: sa.Connection, log: str, sealed: dict[str, dict[str, object]]) -> None:
+    """Logged audit rows travel with their chain fields (an insert carries every field)."""
+    entries = sa.table(
+        log,
         sa.column("seq", sa.Integer()),
         sa.column("table_name", sa.String()),
         sa.column("fields", sa.Text()),
         sa.column("row", sa.Text()),
     )
     queued = bind.execute(
-        sa.select(outbox.c.seq, outbox.c.fields, outbox.c.row).where(
-            outbox.c.table_name == "audit_event"
+        sa.select(entries.c.seq, entries.c.fields, entries.c.row).where(
+            entries.c.table_name == "audit_event"
         )
     ).all()
     for seq, fields_text, row_text in queued:
@@ -133,8 +138,8 @@ def _mend_outbox(bind: sa.Connection, sealed: dict[str, dict[str, object]]) -> N
         fields = json.loads(fields_text)
         fields.update(dict.fromkeys(_CHAIN, fields.get("id", "")))
         bind.execute(
-            outbox.update()
-            .where(outbox.c.seq == seq)
+            entries.update()
+            .where(entries.c.seq == seq)
             .values(
                 row=json.dumps(row, ensure_ascii=False, sort_keys=True),
                 fields=json.dumps(fields, sort_keys=True),

@@ -9,6 +9,8 @@ On a demo desk's real SQLite cache (WAL, the store's own settings):
   transaction, commit included), chained (the desk's ``audit.record``) and plain (the same
   row written the way record() did before the chain: no seq, no hashes, no head). The overhead
   is their difference over the plain time; target < 30 %.
+- synced_record_one_txn_*_us: the same on a desk with central configured (sync capture on:
+  the head is an ORM object queued for central with the entry), the path of every synced desk.
 - record_in_batch_*_us: median time of one record() call among --events in one transaction,
   and the whole transaction (commit included) per event.
 - verify_100k_s: --verify chained events (over 4 workstations) walked by ``verify_all``, and
@@ -99,6 +101,31 @@ def _batch(core: Any, fn: Any, actor: Actor, clock: FakeClock, n: int) -> tuple[
     return calls, whole
 
 
+def _synced(root: Path, events: int) -> tuple[list[float], list[float]]:
+    """The same one-event transactions on a desk with a central database configured: sync
+    capture is on, so record() moves the head as an ORM object that capture queues for central
+    (the path every desk with central takes). Central is unreachable here: capture queues to the
+    outbox in the write either way; the push runs later, on the sync thread, not measured."""
+    clock = FakeClock()
+    core = make_core(
+        root, clock=clock, workstation__id="bench-synced",
+        central__url="postgresql://nobody@127.0.0.1:1/none", central__connect_timeout_s=1,
+    )  # fmt: skip
+    try:
+        assert core.store.capture is not None, "sync capture is on"
+        actor = actor_for(core, "dispatcher")
+        _one_per_txn(core, plain_record, actor, clock, 50)
+        _one_per_txn(core, chained_record, actor, clock, 50)
+        plain: list[float] = []
+        chained: list[float] = []
+        for _ in range(events // 10):
+            plain += _one_per_txn(core, plain_record, actor, clock, 10)
+            chained += _one_per_txn(core, chained_record, actor, clock, 10)
+        return plain, chained
+    finally:
+        core.close()
+
+
 def _fill(core: Any, total: int, clock: FakeClock) -> None:
     """``total`` chained events over four workstations, written in bulk (sealed exactly as
     record() seals them), with their heads."""
@@ -160,6 +187,7 @@ def main() -> None:
             for _ in range(args.events // 10):  # alternate in small runs: the same machine load
                 plain_txn += _one_per_txn(core, plain_record, actor, clock, 10)
                 chained_txn += _one_per_txn(core, chained_record, actor, clock, 10)
+            synced_plain, synced_chained = _synced(Path(tmp) / "synced", args.events)
             plain_calls, plain_whole = _batch(core, plain_record, actor, clock, args.events)
             chained_calls, chained_whole = _batch(core, chained_record, actor, clock, args.events)
             _fill(core, args.verify, clock)
@@ -190,6 +218,14 @@ def main() -> None:
         "record_one_txn_plain_us": round(plain_med, 1),
         "record_one_txn_chained_us": round(chained_med, 1),
         "record_overhead_pct": round((chained_med - plain_med) / plain_med * 100, 1),
+        "synced_record_one_txn_plain_us": round(statistics.median(synced_plain), 1),
+        "synced_record_one_txn_chained_us": round(statistics.median(synced_chained), 1),
+        "synced_record_overhead_pct": round(
+            (statistics.median(synced_chained) - statistics.median(synced_plain))
+            / statistics.median(synced_plain)
+            * 100,
+            1,
+        ),
         "record_in_batch_plain_us": round(statistics.median(plain_calls), 1),
         "record_in_batch_chained_us": round(statistics.median(chained_calls), 1),
         "batch_txn_per_event_plain_us": round(plain_whole, 1),

@@ -11,12 +11,13 @@ of the call-taker window: it goes with a sign-out and hides while the console is
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 from dispatch_desk.audit.trail import (
     TrailFilter,
     TrailRow,
-    chain_status,
+    chain_status_apart,
     read_trail,
     record_export,
     write_csv,
@@ -125,7 +126,12 @@ class AuditViewer(QWidget):
         for edit, value in ((self.since, now - timedelta(days=7)), (self.until, now)):
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
             edit.setDateTime(QDateTime(value.date(), value.time().replace(microsecond=0)))
-        self.until.setDateTime(self.until.dateTime().addSecs(60))  # this minute included
+        # The end is open ("now", the field at its minimum) unless a time is set: a time fixed
+        # when the window opened would hide everything after it on the next Apply.
+        self.until.setMinimumDateTime(QDateTime(QDate(2000, 1, 1), QTime(0, 0)))
+        self.until.setSpecialValueText("now")
+        self.until.setDateTime(self.until.minimumDateTime())
+        self.until.setToolTip("now: no end (what happens after opening shows on Apply)")
         self.user = QLineEdit(objectName="auditUser", placeholderText="user")
         self.workstation = QLineEdit(objectName="auditWorkstation", placeholderText="workstation")
         self.action = QLineEdit(objectName="auditAction", placeholderText="action (prefix)")
@@ -135,6 +141,11 @@ class AuditViewer(QWidget):
             self.outcome.addItem(value or "any outcome", value)
         self.apply_button = QPushButton("Apply  Enter", objectName="auditApply")
         self.apply_button.clicked.connect(self.reload)
+        self.check_button = QPushButton("Check chain", objectName="auditCheck")
+        self.check_button.setToolTip("Walk every workstation's hash chain in this database again")
+        self.check_button.clicked.connect(self.recheck)
+        self.checks = 0  # chain checks run (on opening and on demand)
+        self.checked_on: str | None = None  # the thread the last one ran on
         self.export_button = QPushButton("Export CSV…  Ctrl+E", objectName="auditExport")
         self.export_button.clicked.connect(self.choose_export)
         for edit in (self.user, self.workstation, self.action, self.entity):
@@ -169,6 +180,7 @@ class AuditViewer(QWidget):
             filters.addWidget(widget)
         filters.addWidget(self.apply_button)
         filters.addStretch(1)
+        filters.addWidget(self.check_button)
         filters.addWidget(self.export_button)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
@@ -217,9 +229,12 @@ class AuditViewer(QWidget):
             local = edit.dateTime().toPython()
             return local.replace(tzinfo=self.zone).astimezone(UTC)
 
-        since, until = utc(self.since), utc(self.until)
-        if until < since:
-            since, until = until, since
+        since = utc(self.since)
+        until: datetime | None = None
+        if self.until.dateTime() != self.until.minimumDateTime():
+            until = utc(self.until)
+            if until < since:
+                since, until = until, since
         return TrailFilter(
             since=since,
             until=until,
@@ -252,18 +267,33 @@ class AuditViewer(QWidget):
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.model.index(0, 0))
         self.loaded.emit(rows)
-        await self.check_chain()
         return rows
 
+    def recheck(self) -> None:
+        self._spawn(self.check_chain(), "audit-chain")
+
     async def check_chain(self) -> list[ChainReport]:
-        try:
-            reports = await self.core.store.read(
-                chain_status, self.actor, self.core.clock(), self.core.workstation
+        """Walk every chain (on opening and on demand, not on every Apply: it reads every
+        entry), on a connection and thread of its own, off the desk's shared reader."""
+        self.checks += 1
+        self.check_button.setEnabled(False)
+        self.chain.setText("Chain: checking…")
+        restyle(self.chain, "kind", "")
+
+        def walk() -> list[ChainReport]:
+            self.checked_on = threading.current_thread().name
+            return chain_status_apart(
+                self.core.store, self.actor, self.core.clock(), self.core.workstation
             )
+
+        try:
+            reports = await asyncio.to_thread(walk)
         except EXPECTED as exc:
+            self.check_button.setEnabled(True)
             self.chain.setText(f"Chain not checked. {user_message(exc)}")
             restyle(self.chain, "kind", "warning")
             return []
+        self.check_button.setEnabled(True)
         self.reports = reports
         text, kind = status_line(reports)
         self.chain.setText(text)
@@ -342,6 +372,7 @@ def open_audit_viewer(window: CallTakerWindow) -> AuditViewer:
         viewer = AuditViewer(window.core, window.actor, window.spawn, window)
         viewer.follow_lock(window.centralWidget())
         viewer.reload()
+        viewer.recheck()
     viewer.show()
     viewer.raise_()
     viewer.activateWindow()

@@ -4,6 +4,7 @@ other workstation's cache; tampering with central's table is named by `audit ver
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -171,6 +172,22 @@ def test_prune_on_central_keeps_every_chain_verifiable(workstation, central: str
         engine.dispose()
     after = reports["ws-a"]
     assert after.ok, str(after)
+    # What central pruned is gone from its change log too: a workstation pulling from the
+    # start does not get it back.
+    fresh = workstation("ws-c")
+    wait_until(
+        lambda: fresh.store.read_sync(
+            lambda s: (h := s.get(AuditChainHead, head_id("ws-a"))) is not None and h.seq == local
+        ),
+        timeout=20,
+        what="ws-a's chain on ws-c",
+    )
+    seqs = fresh.store.read_sync(
+        lambda s: list(s.scalars(select(AuditEvent.seq).where(AuditEvent.workstation == "ws-a")))
+    )
+    assert sorted(seqs) == list(range(removed_ws_a + 1, local + 1))
+    copy = {r.workstation: r for r in fresh.store.read_sync(verify_all, "ws-c")}["ws-a"]
+    assert copy.ok and f"starts at seq {removed_ws_a + 1}" in str(copy), str(copy)
     # What is left starts right after what was pruned and ends at ws-a's head.
     assert (after.first_seq, after.last_seq) == (removed_ws_a + 1, local), str(after)
     assert "pruned through seq" in str(reports["ws-a"])
@@ -220,3 +237,127 @@ def test_the_migration_chains_existing_events_on_postgresql(pg) -> None:  # type
     for ws, digest in stored:
         got.setdefault(ws, []).append(digest)
     assert got == expected
+
+
+def test_the_migration_chains_audit_rows_in_centrals_change_log(pg) -> None:  # type: ignore[no-untyped-def]
+    """Audit rows pushed before 0008 sit in central's change log without chain fields; a
+    workstation pulling from the start would get them unchained. The migration rewrites them
+    with the fields it gave the table's rows, so every copy pulls a verifiable chain."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from dispatch_desk.config.paths import resolve_paths
+    from dispatch_desk.storage import migrate
+    from dispatch_desk.sync import codec
+    from dispatch_desk.sync.central_schema import sync_change
+    from tests.unit.audit.test_migration import OLD_EVENTS, _old
+
+    url = pg.create_database("audit_change_log")
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        migrations = resolve_paths().migrations_dir
+        migrate.upgrade(engine, migrations, "0007_camera_wall")
+        t0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+        rows = [_old(ws, t0 + timedelta(minutes=i), f"e{i}") for i, ws in enumerate("abab")]
+        with engine.begin() as conn:
+            conn.execute(OLD_EVENTS.insert(), rows)
+            conn.execute(
+                sync_change.insert(),
+                [
+                    {
+                        "origin": r["workstation"],
+                        "table_name": "audit_event",
+                        "row_id": r["id"],
+                        "hlc": f"{i:020d}",
+                        "fields": json.dumps(dict.fromkeys(sorted(r), "")),
+                        "row": json.dumps(_encoded(r)),
+                    }
+                    for i, r in enumerate(rows)
+                ],
+            )
+        migrate.upgrade(engine, migrations)
+        with Session(engine) as session:
+            stored = {
+                str(e.id): (e.seq, e.prev_hash, e.hash) for e in session.scalars(select(AuditEvent))
+            }
+            logged = session.execute(select(sync_change.c.fields, sync_change.c.row)).all()
+    finally:
+        engine.dispose()
+    assert len(logged) == 4
+    for fields_text, row_text in logged:
+        row, fields = json.loads(row_text), json.loads(fields_text)
+        assert (row["seq"], row["prev_hash"], row["hash"]) == stored[row["id"]]
+        assert {"seq", "prev_hash", "hash"} <= set(fields)
+        decoded = codec.decode_row("audit_event", row_text)
+        assert decoded["seq"] == row["seq"]
+
+
+def _encoded(row: dict[str, Any]) -> dict[str, Any]:
+    from dispatch_desk.sync import codec
+
+    return json.loads(codec.encode_row(row))
+
+
+def test_verify_with_central_compares_this_workstations_chain_with_centrals_copy(
+    workstation, central: str, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Delete this cache's last entry and move its head back: the local chain alone verifies;
+    central's copy of it, compared seq by seq, still holds the deleted entry."""
+    from sqlalchemy import update
+
+    a, engine = _synced_trail(workstation, central)
+    engine.dispose()
+    a.sync.stop()
+    home = tmp_path / "ws-a" / "home"
+    untouched = run("--set", "workstation.id=ws-a", "audit", "verify", "--central", central,
+                    home=home)  # fmt: skip
+    assert untouched.returncode == 0, untouched.stdout + untouched.stderr
+    with a.store.engine.begin() as conn:
+        rows = tamper.chain(conn, "ws-a")
+        tamper.delete_last(conn, "ws-a")
+        heads = AuditChainHead.__table__
+        conn.execute(
+            update(heads)
+            .where(heads.c.id == head_id("ws-a"))
+            .values(seq=rows[-2]["seq"], hash=rows[-2]["hash"])
+        )
+    alone = run("--set", "workstation.id=ws-a", "audit", "verify", home=home)
+    assert alone.returncode == 0, alone.stdout  # what one database cannot show
+    both = run("--set", "workstation.id=ws-a", "audit", "verify", "--central", central,
+               home=home)  # fmt: skip
+    assert both.returncode == 1, both.stdout + both.stderr
+    assert (
+        f"ws-a: BROKEN at seq {rows[-1]['seq']}, id {rows[-1]['id']}: "
+        "on central but not in this cache" in both.stdout
+    ), both.stdout
+
+    # Put the last entry back, then rewrite an older one and re-hash it, every later entry and
+    # the head: this cache alone verifies again; central's copy names the first rewritten one.
+    from dispatch_desk.audit.chain import entry_hash
+
+    with a.store.engine.begin() as conn:
+        conn.execute(tamper.EVENTS.insert().values(**rows[-1]))
+        link = Link(rows[1]["seq"], rows[1]["hash"])
+        for row in rows[2:]:
+            changed = dict(row, username="mallory") if row is rows[2] else dict(row)
+            link = seal(changed, link)
+            conn.execute(
+                update(tamper.EVENTS)
+                .where(tamper.EVENTS.c.id == row["id"])
+                .values(username=changed["username"], prev_hash=changed["prev_hash"],
+                        hash=changed["hash"])
+            )  # fmt: skip
+        conn.execute(
+            update(heads).where(heads.c.id == head_id("ws-a")).values(seq=link.seq, hash=link.hash)
+        )
+        assert entry_hash(**changed) == link.hash
+    alone = run("--set", "workstation.id=ws-a", "audit", "verify", home=home)
+    assert alone.returncode == 0, alone.stdout
+    both = run("--set", "workstation.id=ws-a", "audit", "verify", "--central", central,
+               home=home)  # fmt: skip
+    assert both.returncode == 1
+    assert (
+        f"ws-a: BROKEN at seq {rows[2]['seq']}, id {rows[2]['id']}: differs from central's copy"
+        in both.stdout
+    ), both.stdout

@@ -119,12 +119,18 @@ def test_admin_filters_reads_an_entry_and_exports_csv(
     assert (export.username, export.detail["rows"]) == ("admin", 4)
     assert viewer.note.text() == f"4 entries exported to {target}."
 
-    # Tampering shows as a broken chain on the next read.
+    # The chain is checked on opening and on demand, not on every Apply (it walks every
+    # entry), and on a connection of its own, off the desk's shared reader.
+    assert viewer.checks == 1
     with desk.core.store.engine.begin() as conn:
         tamper.edit_field(conn, "ws-9", 1)
     with qtbot.waitSignal(viewer.loaded, timeout=5000):
         viewer.reload()
+    assert viewer.checks == 1 and viewer.chain.property("kind") == "ok"
+    qtbot.mouseClick(viewer.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: viewer.chain.property("kind") == "error", timeout=5000)
+    assert viewer.checks == 2
+    assert viewer.checked_on not in (None, "store-read")
     assert "Chain BROKEN — ws-9: BROKEN at seq 1" in viewer.chain.text()
     assert "hash mismatch" in viewer.chain.text()
     viewer.grab()
@@ -164,3 +170,29 @@ def test_only_admins_have_the_entry_and_the_core_refuses_others(
     )
     assert [(e.username, e.detail["role"]) for e in denied] == [("supervisor", "supervisor")]
     viewer.close()
+
+
+def test_the_end_of_the_range_is_now_unless_set(qtbot: QtBot, make_desk: Make) -> None:
+    """The "to" field starts empty ("now"): an Apply an hour after opening shows what happened
+    since; a time typed in still bounds the range."""
+    clock = FakeClock()
+    desk = make_desk(clock=clock)
+    window = sign_in(qtbot, desk, "admin", "admin-demo-only")
+    viewer = _open(qtbot, window)
+    assert viewer.until.text() == "now"
+    assert viewer.current_filter().until is None
+    dispatcher = actor_for(desk.core, "dispatcher")
+    desk.core.store.write_sync(
+        audit.record, dispatcher, clock.advance(hours=1), "camera.view", entity_id="later"
+    )
+    with qtbot.waitSignal(viewer.loaded, timeout=5000) as loaded:
+        viewer.reload()
+    assert "later" in [r.entity_id for r in loaded.args[0]]
+    # A set end still bounds the range (and "now" comes back at the field's start).
+    viewer.until.setDateTime(viewer.since.dateTime().addSecs(60))
+    assert viewer.current_filter().until is not None
+    with qtbot.waitSignal(viewer.loaded, timeout=5000) as loaded:
+        viewer.reload()
+    assert "later" not in [r.entity_id for r in loaded.args[0]]
+    viewer.until.setDateTime(viewer.until.minimumDateTime())
+    assert viewer.until.text() == "now" and viewer.current_filter().until is None

@@ -57,7 +57,12 @@ def test_prune_removes_only_an_old_prefix_and_the_rest_verifies(
     [prune] = [e for e in left if e.action == "audit.prune"]
     detail = json.loads(prune.detail)
     assert detail["removed"] == 5
-    assert detail["chains"] == {"ws-other": {"removed": 5, "through_seq": 5}}
+    anchor_hash = core.store.read_sync(
+        lambda s: s.scalar(
+            select(AuditChainAnchor.hash).where(AuditChainAnchor.workstation == "ws-other")
+        )
+    )
+    assert detail["chains"] == {"ws-other": {"removed": 5, "through_seq": 5, "hash": anchor_hash}}
     reports = _reports(core)
     assert reports["ws-other"] == "ws-other: 0 entries, OK (pruned through seq 5)"
     assert reports[core.workstation].endswith("OK")
@@ -96,3 +101,33 @@ def test_prune_of_the_own_chain_keeps_it_verifiable_and_tampering_still_shows(
     with core.store.engine.begin() as conn:
         gone = tamper.delete_seq(conn, ws, first_new + 4)
     assert f"BROKEN at seq {gone['seq'] + 1}" in _reports(core)[ws]
+
+
+def test_prune_removes_the_sync_bookkeeping_of_what_it_removed(tmp_path, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """On a synced cache every audit row has a row clock; a pruned row's clock goes with it."""
+    from sqlalchemy import text
+
+    from tests.helpers.core import actor_for, make_core
+
+    core = make_core(tmp_path, clock=clock, central__url="postgresql://nobody@127.0.0.1:1/x")
+    try:
+        assert core.store.capture is not None
+        dispatcher = actor_for(core, "dispatcher")
+        for _ in range(20):
+            core.store.write_sync(audit.record, dispatcher, clock.advance(seconds=1), "cam")
+
+        def orphans(session) -> int:  # type: ignore[no-untyped-def]
+            return int(
+                session.execute(
+                    text(
+                        "SELECT count(*) FROM sync_row_clock c WHERE c.table_name = 'audit_event'"
+                        " AND NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.id = c.row_id)"
+                    )
+                ).scalar()
+            )
+
+        removed, _ = core.store.write_sync(prune_audit, clock.advance(days=1), at=clock())
+        assert removed >= 20
+        assert core.store.read_sync(orphans) == 0
+    finally:
+        core.close()
