@@ -122,7 +122,9 @@ def test_admin_filters_reads_an_entry_and_exports_csv(
     # The chain is checked on opening and on demand, not on every Apply (it walks every
     # entry), and on a connection of its own, off the desk's shared reader.
     assert viewer.checks == 1
-    with desk.core.store.engine.begin() as conn:
+    # A writer's transaction (BEGIN IMMEDIATE), as the desk's own are: a plain one reads first
+    # and cannot upgrade once the desk has committed meanwhile ("database is locked").
+    with desk.core.store.engine.execution_options(write=True).begin() as conn:
         tamper.edit_field(conn, "ws-9", 1)
     with qtbot.waitSignal(viewer.loaded, timeout=5000):
         viewer.reload()
