@@ -11,13 +11,12 @@ from datetime import datetime, timedelta
 import av
 
 from dispatch_desk.desk import DeskCore
-from dispatch_desk.domain.citizen import Direction, InviteKind, MediaKind, SessionState
-from dispatch_desk.gateway import tokens
+from dispatch_desk.domain.citizen import Direction, MediaKind, SessionState
 from dispatch_desk.media.recorder import SegmentRecorder
 from dispatch_desk.services.citizen import CitizenService, MediaView, caller_actor
 from dispatch_desk.services.context import Actor
 from dispatch_desk.services.locations import Fix, _store_fix
-from tests.helpers.core import FakeClock, create_incident
+from tests.helpers.core import FakeClock, create_incident, invite
 
 VIDEO_FROM_S = 10.0  # the recording covers t0+10 s ..
 VIDEO_S = 20.0  # .. t0+30 s
@@ -62,18 +61,7 @@ def make_recorded(
     t0 = clock()
     incident = create_incident(core, dispatcher)
     service = CitizenService(core.incidents)
-    view, _ = core.store.write_sync(
-        service.invite,
-        dispatcher,
-        incident.id,
-        InviteKind.VIDEO,
-        tokens.token_hash(tokens.new_token()),
-        t0,
-        t0 + timedelta(minutes=30),
-        phone_e164="+16175550101",
-        language="en",
-        sent_by_sms=True,
-    )
+    view = invite(core, dispatcher, incident.id, t0)
     fixes = []
     steps = int(TRAIL_S / FIX_EVERY_S) + 1
     for step in range(steps):

@@ -13,14 +13,12 @@ from typing import Any
 import pytest
 
 from dispatch_desk.desk import DeskCore
-from dispatch_desk.domain.citizen import InviteKind
-from dispatch_desk.gateway import tokens
 from dispatch_desk.live.files import SessionFiles
 from dispatch_desk.live.media import SessionMedia
 from dispatch_desk.media import recorder
 from dispatch_desk.review import timeline
 from dispatch_desk.services.citizen import CitizenService
-from tests.helpers.core import FakeClock, actor_for, create_incident
+from tests.helpers.core import FakeClock, actor_for, create_incident, invite
 from tests.unit.media.test_recorder import _frame
 
 FPS = 25
@@ -40,20 +38,9 @@ def test_span_ends_at_the_last_frame_not_when_finishing_ended(
 ) -> None:
     dispatcher = actor_for(core, "dispatcher")
     incident = create_incident(core, dispatcher)
-    service = CitizenService(core.incidents)
     now = clock()
-    view, _ = core.store.write_sync(
-        service.invite,
-        dispatcher,
-        incident.id,
-        InviteKind.VIDEO,
-        tokens.token_hash(tokens.new_token()),
-        now,
-        now + timedelta(minutes=30),
-        phone_e164="+16175550101",
-        language="en",
-        sent_by_sms=True,
-    )
+    service = CitizenService(core.incidents)
+    view = invite(core, dispatcher, incident.id, now)
     real_finish = recorder.SegmentRecorder.finish
 
     def slow_finish(self: recorder.SegmentRecorder) -> recorder.Recording | None:

@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 
 from dispatch_desk.desk import DeskCore
-from dispatch_desk.domain.citizen import Direction, InviteKind, MediaKind
+from dispatch_desk.domain.citizen import Direction, MediaKind
 from dispatch_desk.domain.enums import LocationSource
-from dispatch_desk.gateway import tokens
 from dispatch_desk.review import bookmarks, timeline
 from dispatch_desk.review.access import open_recording
 from dispatch_desk.services import audit
 from dispatch_desk.services.citizen import CitizenService, caller_actor
 from dispatch_desk.services.context import Actor, PermissionDenied
 from dispatch_desk.services.locations import Fix, _store_fix
-from tests.helpers.core import FakeClock, actor_for, create_incident, free_units
+from tests.helpers.core import FakeClock, actor_for, create_incident, free_units, invite
 
 
 def _session_with_everything(core: DeskCore, clock: FakeClock, dispatcher: Actor) -> dict:
@@ -28,18 +27,7 @@ def _session_with_everything(core: DeskCore, clock: FakeClock, dispatcher: Actor
     incident = create_incident(core, dispatcher)
     t0 = clock()
     service = CitizenService(core.incidents)
-    view, _ = core.store.write_sync(
-        service.invite,
-        dispatcher,
-        incident.id,
-        InviteKind.VIDEO,
-        tokens.token_hash(tokens.new_token()),
-        t0,
-        t0 + timedelta(minutes=30),
-        phone_e164="+16175550101",
-        language="en",
-        sent_by_sms=True,
-    )
+    view = invite(core, dispatcher, incident.id, t0)
     caller = caller_actor(core.workstation)
     for second in range(0, 60, 10):  # a fix every 10 s, walking north
         fix = Fix(incident.id, 42.36 + second * 1e-5, -71.06, 5.0, t0 + timedelta(seconds=second))
