@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -17,6 +18,7 @@ def test_values_are_merged_checked_and_read_back_by_the_desk(tmp_path: Path) -> 
     target = tmp_path / "etc" / "settings.toml"
     target.parent.mkdir()
     target.write_text('[ui]\nfont_pt = 12.0\n\n[central]\nurl = "postgresql://old/cad"\n')
+    target.chmod(0o644)  # as the installer left it, whatever this process's umask
     written = set_machine_settings(
         target,
         [
@@ -117,3 +119,14 @@ def test_purge_removes_only_the_desks_folders(
     assert not list(users.rglob("dispatch-desk"))
     assert len(list(users.rglob("other-app"))) == 2 * len(folders)
     assert (users / "ana" / "notes.txt").read_text() == "keep"
+
+
+def test_a_new_settings_file_is_readable_by_every_user_whatever_the_umask(tmp_path: Path) -> None:
+    target = tmp_path / "etc" / "settings.toml"
+    target.parent.mkdir()
+    old = os.umask(0o077)  # an installer run under a strict umask
+    try:
+        set_machine_settings(target, ["central.url=postgresql://db.example/cad"])
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644  # every user's desk reads it
