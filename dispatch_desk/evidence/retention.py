@@ -41,6 +41,7 @@ from dispatch_desk.evidence.holds import held_incidents
 from dispatch_desk.evidence.writes import Write
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.chunks import chunks
 from dispatch_desk.storage.models import (
     CameraStill,
     CameraViewing,
@@ -55,7 +56,6 @@ from dispatch_desk.storage.models import (
 
 logger = logging.getLogger(__name__)
 
-_CHUNK = 500
 BATCH = 500  # candidate rows looked at per table in one write
 
 
@@ -111,18 +111,6 @@ PRUNERS: dict[str, Pruner] = {}
 
 def register_pruner(kind: str, pruner: Pruner) -> None:
     PRUNERS[kind] = pruner
-
-
-def count_pruner(fn: Callable[[Session, datetime], int]) -> Pruner:
-    """Adapt ``fn(session, before) -> rows removed`` (the audit trail's) to a pruner."""
-
-    def pruner(session: Session, ctx: PruneContext, result: KindResult) -> None:
-        if ctx.dry_run:
-            result.problems.append("a dry run does not count this kind")
-            return
-        result.removed += fn(session, ctx.cutoff)
-
-    return pruner
 
 
 def policies(settings: RetentionSettings) -> dict[str, int]:
@@ -219,11 +207,11 @@ def _closed(session: Session, ids: Iterable[uuid.UUID | None]) -> set[uuid.UUID]
     wanted = {i for i in ids if i is not None}
     found: set[uuid.UUID] = set()
     listed = list(wanted)
-    for start in range(0, len(listed), _CHUNK):
+    for part in chunks(listed):
         found.update(
             session.scalars(
                 select(Incident.id).where(
-                    Incident.id.in_(listed[start : start + _CHUNK]),
+                    Incident.id.in_(part),
                     Incident.status == IncidentStatus.CLOSED,
                 )
             )
@@ -274,8 +262,7 @@ def _page(
 
 def _delete(session: Session, ctx: PruneContext, model: Any, ids: list[uuid.UUID]) -> None:
     name = model.__tablename__
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in chunks(ids):
         session.execute(delete(model).where(model.id.in_(chunk)))
         session.execute(
             delete(RowClock).where(RowClock.table_name == name, RowClock.row_id.in_(chunk))

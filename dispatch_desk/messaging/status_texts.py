@@ -21,10 +21,9 @@ What a dispatcher expects, made precise:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,6 +50,7 @@ from dispatch_desk.messaging.texting_state import (
     texting_state,
     with_blocked,
 )
+from dispatch_desk.storage.chunks import chunks
 from dispatch_desk.storage.models import (
     Incident,
     SmsConsent,
@@ -496,11 +496,6 @@ class StatusTexts:
         )
 
 
-def _chunks(ids: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 @dataclass
 class _Facts:
     """What the rules need about a batch of incidents, read in a few queries for the batch
@@ -519,7 +514,7 @@ class _Facts:
         facts = cls()
         ids = [s.incident_id for s in states]
         phones = sorted({s.phone_e164 for s in states if s.phone_e164})
-        for part in _chunks(ids):
+        for part in chunks(ids):
             for incident in session.scalars(select(Incident).where(Incident.id.in_(part))):
                 facts.incidents[incident.id] = incident
             for incident_id, key in session.execute(
@@ -550,7 +545,7 @@ class _Facts:
             ):
                 facts.timers.setdefault(incident_id, set()).add(rule)
             facts.texting_911.update(conversing_incidents(session, part))
-        for part in _chunks(phones):
+        for part in chunks(phones):
             facts.opted_out.update(
                 session.scalars(
                     select(SmsConsent.phone_e164).where(

@@ -23,11 +23,11 @@ from dispatch_desk.domain.enums import IncidentStatus
 from dispatch_desk.qa.access import QA_ROLES
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.chunks import chunks
 from dispatch_desk.storage.models import Call, Incident, QaEvaluation, User
 
 SAMPLED = "sampled"
 HIGH_ACUITY = "high-acuity"
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,6 @@ def type_codes(text: str) -> frozenset[str]:
     return frozenset(code.upper() for code in re.split(r"[\s,;]+", text) if code)
 
 
-def _chunks(items: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def call_takers(
     session: Session, incident_ids: Sequence[uuid.UUID], created_by: dict[uuid.UUID, Any]
 ) -> dict[uuid.UUID, str]:
@@ -93,7 +88,7 @@ def call_takers(
     thousands would otherwise make two UUIDs and two datetimes of every call."""
     wanted = {i.bytes: i for i in incident_ids}
     firsts: dict[bytes, tuple[Any, bytes]] = {}
-    for chunk in _chunks(incident_ids):
+    for chunk in chunks(incident_ids):
         rows = session.execute(
             select(
                 type_coerce(Call.incident_id, String),
