@@ -22,6 +22,7 @@ from dispatch_desk.services import audit
 from tests.helpers.core import FakeClock, actor_for
 from tests.helpers.evidence_data import add_case, big_file, one_hour_mp4
 from tests.ui.conftest import Make, keys, press, sign_in
+from tests.ui.evidence.cases import big_case, wait_for_progress
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 BIG = 512 * 1024 * 1024
@@ -126,24 +127,9 @@ def test_exporting_a_one_hour_session_shows_progress_and_does_not_block(
 
 
 def test_cancelling_an_export_keeps_nothing(qtbot: QtBot, make_desk: Make, tmp_path: Path) -> None:
-    clock = FakeClock()
-    desk = make_desk(clock)
-    core = desk.core
-    signing.generate(signing.private_key_path(core.settings.evidence, core.paths))
-    big = big_file(tmp_path / "big.mp4", 256 * 1024 * 1024)
-    case = add_case(core, actor_for(core, "supervisor"), clock(), closed=False, video=big)
-    dest = tmp_path / "exports"
-    dest.mkdir()
-    try:
-        window = sign_in(qtbot, desk, "supervisor", "supervisor-demo")
-        number = core.store.read_sync(core.incidents.summary, case.incident_id).number
+    with big_case(qtbot, make_desk, tmp_path) as (core, window, case, number, dest):
         window.spawn(window.evidence.export_to(case.incident_id, number, dest), "export")
-        qtbot.waitUntil(
-            lambda: (
-                window.evidence.progress is not None and window.evidence.progress.bar.value() > 0
-            ),
-            timeout=10000,
-        )
+        wait_for_progress(qtbot, window)
         window.evidence.progress.cancel_button.click()  # it asks first
         window.evidence.progress.stop_button.click()
         qtbot.waitUntil(lambda: not window.evidence.exporting, timeout=10000)
@@ -151,9 +137,6 @@ def test_cancelling_an_export_keeps_nothing(qtbot: QtBot, make_desk: Make, tmp_p
         assert list(dest.iterdir()) == []
         events = core.store.read_sync(audit.list_events, action="evidence.export")
         assert [e.outcome for e in events] == ["cancelled"]
-    finally:
-        for path in case.files.values():
-            path.unlink(missing_ok=True)
 
 
 def test_legal_hold_from_the_keyboard(qtbot: QtBot, make_desk: Make) -> None:

@@ -13,11 +13,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from dispatch_desk.evidence import package, signing
+from dispatch_desk.evidence import package
 from dispatch_desk.services import audit
-from tests.helpers.core import FakeClock, actor_for
-from tests.helpers.evidence_data import add_case, big_file
-from tests.ui.conftest import Make, sign_in
+from tests.ui.conftest import Make
+from tests.ui.evidence.cases import big_case, wait_for_progress
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -33,24 +32,9 @@ def test_the_desk_stays_usable_during_an_export(
         check(self)
 
     monkeypatch.setattr(package._Writer, "_check", slow_check)
-    clock = FakeClock()
-    desk = make_desk(clock)
-    core = desk.core
-    signing.generate(signing.private_key_path(core.settings.evidence, core.paths))
-    big = big_file(tmp_path / "big.mp4", 256 * 1024 * 1024)
-    case = add_case(core, actor_for(core, "supervisor"), clock(), closed=False, video=big)
-    dest = tmp_path / "exports"
-    dest.mkdir()
-    try:
-        window = sign_in(qtbot, desk, "supervisor", "supervisor-demo")
-        number = core.store.read_sync(core.incidents.summary, case.incident_id).number
+    with big_case(qtbot, make_desk, tmp_path) as (core, window, case, number, dest):
         window.spawn(window.evidence.export_to(case.incident_id, number, dest), "export")
-        qtbot.waitUntil(
-            lambda: (
-                window.evidence.progress is not None and window.evidence.progress.bar.value() > 0
-            ),
-            timeout=10000,
-        )
+        wait_for_progress(qtbot, window)
         dialog = window.evidence.progress
         assert dialog.windowModality() == Qt.WindowModality.NonModal
         assert QApplication.activeModalWidget() is None
@@ -91,6 +75,3 @@ def test_the_desk_stays_usable_during_an_export(
         events = core.store.read_sync(audit.list_events, action="evidence.export")
         assert [e.outcome for e in events] == ["cancelled"]
         assert field.text() == "Dana"  # what was typed is still there
-    finally:
-        for path in case.files.values():
-            path.unlink(missing_ok=True)

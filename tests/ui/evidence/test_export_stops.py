@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dispatch_desk.evidence import signing
 from dispatch_desk.services import audit
-from tests.helpers.core import FakeClock, actor_for
-from tests.helpers.evidence_data import add_case, big_file
-from tests.ui.conftest import Make, sign_in
+from tests.ui.conftest import Make
+from tests.ui.evidence.cases import big_case, wait_for_progress
 
 
 def _exporting() -> bool:
@@ -25,24 +23,9 @@ def _exporting() -> bool:
 def test_an_export_stops_with_its_task_or_window(
     qtbot: QtBot, make_desk: Make, tmp_path: Path, how: str
 ) -> None:
-    clock = FakeClock()
-    desk = make_desk(clock)
-    core = desk.core
-    signing.generate(signing.private_key_path(core.settings.evidence, core.paths))
-    big = big_file(tmp_path / "big.mp4", 256 * 1024 * 1024)
-    case = add_case(core, actor_for(core, "supervisor"), clock(), closed=False, video=big)
-    dest = tmp_path / "exports"
-    dest.mkdir()
-    try:
-        window = sign_in(qtbot, desk, "supervisor", "supervisor-demo")
-        number = core.store.read_sync(core.incidents.summary, case.incident_id).number
+    with big_case(qtbot, make_desk, tmp_path) as (core, window, case, number, dest):
         task = window.tasks.spawn(window.evidence.export_to(case.incident_id, number, dest), "x")
-        qtbot.waitUntil(
-            lambda: (
-                window.evidence.progress is not None and window.evidence.progress.bar.value() > 0
-            ),
-            timeout=10000,
-        )
+        wait_for_progress(qtbot, window)
         if how == "task cancelled":
             task.cancel()
         else:
@@ -51,6 +34,3 @@ def test_an_export_stops_with_its_task_or_window(
         assert list(dest.iterdir()) == []
         events = core.store.read_sync(audit.list_events, action="evidence.export")
         assert [e.outcome for e in events] == ["cancelled"]
-    finally:
-        for path in case.files.values():
-            path.unlink(missing_ok=True)
