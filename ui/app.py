@@ -27,6 +27,7 @@ from dispatch_desk.services.context import Actor
 from dispatch_desk.storage.database import StoreUnavailable
 from dispatch_desk.sync.engine import SyncStatus
 from ui.calltaker.window import CallTakerWindow
+from ui.collector import GuiCollector
 from ui.layout import LayoutStore
 from ui.login import LoginWindow
 from ui.session import IdleWatcher, LockOverlay
@@ -46,6 +47,8 @@ class DeskApp(QObject):
     def __init__(self, core: DeskCore, *, demo_calls: bool = False) -> None:
         super().__init__()
         self.core = core
+        # Garbage (a closed window's cycles) is collected here, never on a worker's thread.
+        self._collector: GuiCollector | None = GuiCollector.acquire()
         self.tasks = TaskOwner("desk")
         self.layouts = LayoutStore(core.paths.layout_file, core.workstation)
         self.actor: Actor | None = None
@@ -345,4 +348,7 @@ class DeskApp(QObject):
         await self.tasks.shutdown()
         QApplication.instance().removeEventFilter(self.idle)
         self.core.close()
+        if self._collector is not None:
+            self._collector.release()
+            self._collector = None
         self.finished.emit()
