@@ -87,4 +87,13 @@ def check_video() -> str:
         clip = Path(scratch) / "probe.ts"
         write_probe_clip(clip)
         version, elapsed = decode_one_frame(clip)
-    return f"libVLC {version} decodes H.264 into frames (first in {elapsed * 1000:.0f} ms)"
+    from dispatch_desk.cameras import native, yuv
+
+    frames = (
+        "the wall's frame callbacks in C"
+        if native.available() and yuv.available()
+        else "the wall's frame callbacks in Python (more CPU: the C ones are not built)"
+    )
+    return (
+        f"libVLC {version} decodes H.264 into frames (first in {elapsed * 1000:.0f} ms); {frames}"
+    )

@@ -29,7 +29,7 @@ from enum import StrEnum
 
 import vlc
 
-from dispatch_desk.cameras import yuv
+from dispatch_desk.cameras import native, yuv
 from dispatch_desk.cameras.relay import EndKind, RelayEnd, RtspRelay
 from dispatch_desk.cameras.streams import StreamCredentials, redact_url
 
@@ -175,6 +175,11 @@ _CleanupCb = vlc.CallbackDecorators.VideoCleanupCb
 _set_format_callbacks = vlc.dll.libvlc_video_set_format_callbacks
 _set_format_callbacks.argtypes = [ctypes.c_void_p, _SetupCb, _CleanupCb]
 _set_format_callbacks.restype = None
+# The same libvlc call taking C function pointers (the C callbacks): indexing the library
+# makes a new function object, so python-vlc's own (ctypes callback argtypes) is left alone.
+_set_native_callbacks = vlc.dll["libvlc_video_set_callbacks"]
+_set_native_callbacks.argtypes = [ctypes.c_void_p] * 5
+_set_native_callbacks.restype = None
 
 
 def fit_size(
@@ -239,8 +244,13 @@ class Pipeline:
         self._converter: yuv.I420ToBgra | None = None
         self._converters: list[yuv.I420ToBgra] = []
         self._targets: tuple[ctypes.Array[ctypes.c_void_p], ...] = ()
-        self.frames = 0  # frames VLC handed over
-        self.replaced = 0  # of those, replaced by a newer one before anyone took them
+        self._frames = 0  # frames VLC handed over
+        self._replaced = 0  # of those, replaced by a newer one before anyone took them
+        # Lock and display in C when nobody wants a FRAME event per frame (a wall polls):
+        # no Python on VLC's threads per frame (cameras/_frames.c: why).
+        self._native: native.NativeTile | None = None
+        if not frame_events and native.available() and yuv.available():
+            self._native = native.NativeTile()
         self.source_size = (0, 0)
         self.end: RelayEnd | None = None
         self.relay: RtspRelay | None = None
@@ -288,8 +298,17 @@ class Pipeline:
             _open.add(self)
         player = _players.take()
         player.set_media(media)
-        lock, _unlock, display = self._callbacks[:3]
-        player.video_set_callbacks(lock, None, display, None)  # no unlock: one call less
+        if self._native is not None:
+            _set_native_callbacks(
+                player,
+                native.lock_callback(),
+                None,
+                native.display_callback(),
+                self._native.address,
+            )
+        else:
+            lock, _unlock, display = self._callbacks[:3]
+            player.video_set_callbacks(lock, None, display, None)  # no unlock: one call less
         _set_format_callbacks(player, *self._callbacks[3:])
         events = player.event_manager()
         events.event_attach(vlc.EventType.MediaPlayerEndReached, self._vlc_ended)
@@ -336,6 +355,11 @@ class Pipeline:
                 self._converters.append(converter)  # freed with the pipeline
                 self._targets = tuple(converter.target(a) for a in self._addresses)
             self._converter = converter
+            if self._native is not None and converter is not None and yuv_in is not None:
+                self._native.configure(
+                    converter.scale_address, converter.context, yuv_in.planes,
+                    yuv_in.pitches, self._addresses, converter.stride, out_h,
+                )  # fmt: skip
         return 1  # one picture in VLC's pool: lock, unlock and display come in turn
 
     def _on_cleanup(self, opaque):  # type: ignore[no-untyped-def]
@@ -373,10 +397,10 @@ class Pipeline:
             index = picture - 1
         with self._lock:
             if self._published >= 0:
-                self.replaced += 1  # the last one was never taken: shown by the counters
+                self._replaced += 1  # the last one was never taken: shown by the counters
             first_waiting = self._published < 0
             self._published = index
-            self.frames += 1
+            self._frames += 1
         if first_waiting and self._frame_events and not self._closed:
             self._notify(Event.FRAME)
 
@@ -407,18 +431,39 @@ class Pipeline:
     # -- the caller's thread
 
     @property
+    def native(self) -> bool:
+        """VLC's per-frame callbacks are the C ones."""
+        return self._native is not None
+
+    @property
+    def frames(self) -> int:
+        """Frames VLC handed over."""
+        return self._native.counts()[0] if self._native is not None else self._frames
+
+    @property
+    def replaced(self) -> int:
+        """Of those, replaced by a newer one before anyone took them."""
+        return self._native.counts()[1] if self._native is not None else self._replaced
+
+    @property
     def has_frame(self) -> bool:
         """A frame is waiting (a hint read without the lock: take_frame() decides)."""
+        if self._native is not None:
+            return self._native.waiting()
         return self._published >= 0
 
     def take_frame(self) -> Frame | None:
         """The newest frame not yet taken, if any. Its bytes are VLC's buffer itself, left
         alone by VLC until the next take_frame(): paint from it, do not keep it longer."""
         with self._lock:
-            index = self._published
+            if self._native is not None:
+                index = self._native.take()
+            else:
+                index = self._published
+                if index >= 0:
+                    self._held, self._published = index, -1
             if index < 0:
                 return None
-            self._held, self._published = index, -1
             width, height = self._size
             return Frame(self._ring[index], width, height, width * 4)
 
@@ -447,6 +492,8 @@ class Pipeline:
             if self._closed:
                 return
             self._closed = True
+        if self._native is not None:
+            self._native.close()
         if self.relay is not None:
             self.relay.stop()
         _reaper.submit(self._teardown)
@@ -461,6 +508,8 @@ class Pipeline:
                 media.release()
             for converter in self._converters:  # no callback can come any more
                 converter.close()
+            if self._native is not None:
+                self._native.free()
         finally:
             if self.relay is not None:
                 self.relay.close_reader()

@@ -115,6 +115,15 @@ class I420ToBgra:
     def buffer_size(width: int, height: int) -> int:
         return width * 4 * height + PAD
 
+    @property
+    def scale_address(self) -> int:
+        """The address of sws_scale, for the C display callback (cameras/native.py)."""
+        return ctypes.cast(self._sws.sws_scale, ctypes.c_void_p).value or 0
+
+    @property
+    def context(self) -> int:
+        return self._context or 0
+
     def target(self, address: int) -> ctypes.Array[ctypes.c_void_p]:
         """The destination argument for a BGRA buffer at ``address`` (made once per buffer)."""
         return _Pointers(address, None, None, None)

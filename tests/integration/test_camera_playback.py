@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 import pytest
 
-from dispatch_desk.cameras import yuv
+from dispatch_desk.cameras import native, yuv
 from dispatch_desk.cameras.playback import Event, Pipeline, close_all, open_pipelines
 from dispatch_desk.cameras.relay import EndKind, RelayEnd, RtspRelay
 from dispatch_desk.cameras.streams import StreamCredentials
@@ -103,6 +103,35 @@ def picture(box: tuple[int, int], url: str) -> bytes:
         return bytes(frame.data)[: frame.stride * frame.height]
     finally:
         pipeline.close()
+
+
+def _is_native(*, frame_events: bool) -> bool:
+    pipeline = Pipeline(lambda event: None, box=(320, 180), frame_events=frame_events)
+    pipeline.close()
+    return pipeline.native
+
+
+@pytest.mark.skipif(not native.available(), reason="the C frame callbacks were not built")
+def test_a_wall_tile_runs_no_python_on_vlc_s_threads_per_frame(
+    server: RtspServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tile that is polled (no FRAME event) gets VLC's lock and display in C, and the
+    same picture as the Python callbacks make, to the byte."""
+    calls: list[str] = []
+    monkeypatch.setattr(Pipeline, "_on_lock", lambda *_: calls.append("lock") or 0)
+    monkeypatch.setattr(Pipeline, "_on_display", lambda *_: calls.append("display"))
+    box = (477, 267)  # scaled by VLC to 480x270, then converted
+    in_c = picture(box, server.url(0))
+    assert calls == [], "Python ran on VLC's thread for a frame"
+    assert _is_native(frame_events=False)
+    assert not _is_native(frame_events=True)  # a FRAME event per frame needs Python
+    monkeypatch.undo()
+    monkeypatch.setattr(native, "_libs", None)
+    assert not _is_native(frame_events=False)
+    in_python = picture(box, server.url(0))
+    bars = 480 * 4 * (270 * 3 // 5)  # the pattern's bottom strip has snow: left out
+    assert len(in_c) == len(in_python) == 480 * 4 * 270
+    assert in_c[:bars] == in_python[:bars]
 
 
 def test_the_wall_converts_vlc_s_yuv_as_vlc_would(

@@ -73,6 +73,7 @@ def test_the_appdir_passes_its_self_test(built: Path, tmp_path: Path) -> None:
     # It runs from the bundle: resources, schema and libVLC's plugins are the bundle's own.
     assert f"{appdir}/usr/lib/dispatch-desk/_internal/resources/citizen" in out
     assert re.search(r"ok\s+video\s+libVLC 3\.\S+ .*decodes H\.264", out), out
+    assert "the wall's frame callbacks in C" in out, out  # the C library is in the bundle
     assert re.search(r"ok\s+qt\s+PySide6 platform 'xcb'", out), out
 
 
