@@ -13,8 +13,8 @@
  * buffers are one being written, one waiting, one being painted: never a copy, never a wait.
  *
  * Not a Python extension: plain C loaded with ctypes (dispatch_desk/cameras/native.py), built
- * by setuptools (setup.py) as an optional extension so that `pip install` compiles it where a compiler
- * is; without it the wall runs the same steps in Python.
+ * by setuptools (setup.py) as an optional extension so that `pip install` compiles it where a
+ * compiler is; without it the wall runs the same steps in Python.
  */
 
 #include <stdint.h>
