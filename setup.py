@@ -1,5 +1,5 @@
 """The project's one piece of C: the camera wall's frame callbacks (dispatch_desk/cameras/
-_frames.c, loaded with ctypes). Everything else is in pyproject.toml.
+_native/frames.c, loaded with ctypes). Everything else is in pyproject.toml.
 
 Optional: without a C compiler the install goes on, and the wall runs the same steps in Python
 (``--self-test`` says which)."""
@@ -9,8 +9,8 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension(
-            "dispatch_desk.cameras._frames",
-            sources=["dispatch_desk/cameras/_frames.c"],
+            "dispatch_desk.cameras._native.frames",
+            sources=["dispatch_desk/cameras/_native/frames.c"],
             optional=True,
         )
     ]

@@ -1,7 +1,7 @@
-"""The wall's per-frame callbacks in C (``_frames.c``), loaded with ctypes.
+"""The wall's per-frame callbacks in C (``_native/frames.c``), loaded with ctypes.
 
 :class:`NativeTile` is one tile's state in C: VLC's lock and display callbacks point straight at
-C functions, so no Python runs on VLC's threads per frame (see ``_frames.c`` for why). Python
+C functions, so no Python runs on VLC's threads per frame (see ``_native/frames.c`` for why). Python
 still answers VLC's format callback (once a stream) and hands the pictures over with
 :meth:`NativeTile.configure`; the painter takes frames with :meth:`NativeTile.take`.
 
@@ -26,13 +26,15 @@ _Ints3 = ctypes.c_int * 3
 
 
 def _library_path() -> Path | None:
-    folders = [Path(__file__).resolve().parent]
+    # Not beside this module: a folder without __init__.py, so that what walks the package's
+    # modules (the layering test, PyInstaller) does not take it for one to import.
+    folders = [Path(__file__).resolve().parent / "_native"]
     bundle = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle keeps it in its own tree
     if bundle:
-        folders.append(Path(bundle) / "dispatch_desk" / "cameras")
+        folders.append(Path(bundle) / "dispatch_desk" / "cameras" / "_native")
     for folder in folders:
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            path = folder / f"_frames{suffix}"
+            path = folder / f"frames{suffix}"
             if path.is_file():
                 return path
     return None

@@ -247,7 +247,7 @@ class Pipeline:
         self._frames = 0  # frames VLC handed over
         self._replaced = 0  # of those, replaced by a newer one before anyone took them
         # Lock and display in C when nobody wants a FRAME event per frame (a wall polls):
-        # no Python on VLC's threads per frame (cameras/_frames.c: why).
+        # no Python on VLC's threads per frame (cameras/_native/frames.c: why).
         self._native: native.NativeTile | None = None
         if not frame_events and native.available() and yuv.available():
             self._native = native.NativeTile()

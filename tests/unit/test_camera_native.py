@@ -1,5 +1,5 @@
-"""The wall's C frame callbacks (cameras/_frames.c), called here as VLC calls them: lock gives
-VLC the tile's I420 planes, display converts with libswscale into a free one of three BGRA
+"""The wall's C frame callbacks (cameras/_native/frames.c), called here as VLC calls them: lock
+gives VLC the tile's I420 planes, display converts with libswscale into a free one of three BGRA
 buffers and publishes it, and the painter takes the newest; one waiting, one painted, never
 written while either."""
 

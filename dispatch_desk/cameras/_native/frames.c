@@ -171,5 +171,6 @@ EXPORT void tile_close(void *opaque) {
 }
 
 /* Never called: setuptools builds this as an extension module, and on Windows its linker
- * exports the module's init function by name. Loaded with ctypes, never imported. */
-EXPORT void *PyInit__frames(void) { return NULL; }
+ * exports the module's init function by name. Loaded with ctypes, never imported: it sits in a
+ * folder with no __init__.py, so nothing that walks the package's modules finds it. */
+EXPORT void *PyInit_frames(void) { return NULL; }
