@@ -103,6 +103,7 @@ class NativeTile:
         assert _libs is not None
         self._free_lib, self._held_lib = _libs
         self.address: int = self._free_lib.tile_new()
+        self._last_counts = (0, 0)
         if not self.address:
             raise MemoryError("no memory for a camera tile")
 
@@ -123,17 +124,25 @@ class NativeTile:
             _Three(*targets), target_stride, rows,
         )  # fmt: skip
 
+    # The painter's calls hold the GIL (PyDLL) and so does free(): none of them can run on an
+    # address that free() is releasing. After free() they answer as for an empty tile.
+
     def waiting(self) -> bool:
-        return bool(self._held_lib.tile_waiting(self.address))
+        address = self.address
+        return bool(address and self._held_lib.tile_waiting(address))
 
     def take(self) -> int:
         """The index of the newest finished buffer, now the painter's; -1 if none."""
-        return int(self._held_lib.tile_take(self.address))
+        address = self.address
+        return int(self._held_lib.tile_take(address)) if address else -1
 
     def counts(self) -> tuple[int, int]:
         """(frames converted, frames replaced before they were taken)."""
+        address = self.address
+        if not address:
+            return self._last_counts
         frames, replaced = ctypes.c_int64(), ctypes.c_int64()
-        self._held_lib.tile_counts(self.address, ctypes.byref(frames), ctypes.byref(replaced))
+        self._held_lib.tile_counts(address, ctypes.byref(frames), ctypes.byref(replaced))
         return frames.value, replaced.value
 
     def close(self) -> None:
@@ -142,6 +151,8 @@ class NativeTile:
             self._held_lib.tile_close(self.address)
 
     def free(self) -> None:
-        address, self.address = self.address, 0
-        if address:
-            self._free_lib.tile_free(address)
+        """Only once the player has stopped (no callback can come any more)."""
+        if self.address:
+            self._last_counts = self.counts()
+            address, self.address = self.address, 0
+            self._held_lib.tile_free(address)

@@ -108,3 +108,17 @@ def test_a_closed_tile_converts_nothing_more(wall: Wall) -> None:
     wall.frame("blue")
     assert wall.tile.counts() == (1, 0)
     assert wall.colour_of(wall.tile.take()) == "red"
+
+
+def test_a_freed_tile_answers_as_an_empty_one() -> None:
+    """The painter may still poll a pipeline whose player went down (teardown frees the tile
+    on a worker thread): it gets nothing, never a call on freed memory."""
+    made = Wall()
+    made.configure()
+    made.frame("red")
+    made.frame("blue")
+    made.close()
+    assert made.tile.address == 0
+    assert not made.tile.waiting() and made.tile.take() == -1
+    assert made.tile.counts() == (2, 1)  # as they were when it was freed
+    made.tile.free()  # twice is harmless

@@ -79,7 +79,12 @@ EXPORT void tile_free(void *opaque) {
     free(t);
 }
 
-/* The pictures of a new format: VLC's I420 planes (3) and the three BGRA buffers. */
+/* The pictures of a new format: VLC's I420 planes (3) and the three BGRA buffers.
+ *
+ * libVLC 3 calls the format callback (which calls this), lock and display on its video output
+ * thread, one after the other: so lock and display read the pictures without the mutex, and
+ * Python replaces the buffers only from that same callback. A libVLC calling them on different
+ * threads would need the mutex around those reads too. */
 EXPORT void tile_configure(void *opaque, void *scale, void *context, void *const source[3],
                            const int source_strides[3], void *const targets[3],
                            int target_stride, int rows) {
