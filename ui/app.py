@@ -47,8 +47,7 @@ class DeskApp(QObject):
     def __init__(self, core: DeskCore, *, demo_calls: bool = False) -> None:
         super().__init__()
         self.core = core
-        # Garbage (a closed window's cycles) is collected here, never on a worker's thread.
-        self._collector: GuiCollector | None = GuiCollector.acquire()
+        self._collector: GuiCollector | None = None
         self.tasks = TaskOwner("desk")
         self.layouts = LayoutStore(core.paths.layout_file, core.workstation)
         self.actor: Actor | None = None
@@ -76,6 +75,9 @@ class DeskApp(QObject):
         self.idle = IdleWatcher(core.settings.session.lock_after_idle_s, self)
         self.idle.went_idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
+        # Garbage (a closed window's cycles) is collected here, never on a worker's thread.
+        # Last: a desk that failed to start never holds it.
+        self._collector = GuiCollector.acquire()
 
     @property
     def live(self) -> LiveDesk:
@@ -336,19 +338,21 @@ class DeskApp(QObject):
 
     async def shutdown(self) -> None:
         """Save the layout, sign out, stop every task, close the store. Bounded in time."""
-        if self.login is not None:
-            self.layouts.save("login", self.login)
-            self.login.close()
-        await self._close_main()
-        await self.core.texts.stop()  # before the gateway it may be starting goes
-        if self._live is not None:
-            await self._live.close()
-        await self.core.status_text_runner.stop()
-        await self.retention.stop()
-        await self.tasks.shutdown()
-        QApplication.instance().removeEventFilter(self.idle)
-        self.core.close()
-        if self._collector is not None:
-            self._collector.release()
-            self._collector = None
+        try:
+            if self.login is not None:
+                self.layouts.save("login", self.login)
+                self.login.close()
+            await self._close_main()
+            await self.core.texts.stop()  # before the gateway it may be starting goes
+            if self._live is not None:
+                await self._live.close()
+            await self.core.status_text_runner.stop()
+            await self.retention.stop()
+            await self.tasks.shutdown()
+            QApplication.instance().removeEventFilter(self.idle)
+            self.core.close()
+        finally:
+            if self._collector is not None:  # given back even when a step above failed
+                self._collector.release()
+                self._collector = None
         self.finished.emit()

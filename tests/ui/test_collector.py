@@ -8,11 +8,13 @@ import asyncio
 import gc
 import threading
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import Make
+from ui import collector
 
 
 class _Dialog(QDialog):
@@ -66,3 +68,43 @@ def test_collection_is_given_back_when_the_last_desk_shuts_down(
         task.result()
         assert gc.isenabled() is (desk is second), "given back only when the last desk goes"
     assert deleted_on == [threading.main_thread()], "what was left is collected at shutdown"
+
+
+class _FakeGc:
+    """The interpreter's counters as the collector reads them, and what it collected."""
+
+    def __init__(self) -> None:
+        self.counts = (0, 0, 0)
+        self.collected: list[int] = []
+
+    def get_count(self) -> tuple[int, int, int]:
+        return self.counts
+
+    def get_threshold(self) -> tuple[int, int, int]:
+        return (700, 10, 10)
+
+    def collect(self, generation: int = 2) -> int:
+        self.collected.append(generation)
+        return 0
+
+
+def test_the_oldest_generation_due_is_collected_and_full_ones_are_spaced(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, now = _FakeGc(), [1000.0]
+    monkeypatch.setattr(collector, "gc", fake)
+    monkeypatch.setattr(collector.time, "monotonic", lambda: now[0])
+    gui = collector.GuiCollector()
+    fake.counts = (700, 10, 10)  # nothing past its threshold yet
+    assert gui.collect_due() is None and fake.collected == []
+    fake.counts = (701, 3, 0)
+    assert gui.collect_due() == 0
+    fake.counts = (701, 11, 4)
+    assert gui.collect_due() == 1
+    fake.counts = (701, 11, 11)  # a full one is due, but the last was under a minute ago
+    now[0] += collector.FULL_EVERY_S - 1
+    assert gui.collect_due() == 1
+    now[0] += 1
+    assert gui.collect_due() == 2
+    assert gui.collect_due() == 1, "the next full one waits FULL_EVERY_S again"
+    assert fake.collected == [0, 1, 1, 2, 1]
