@@ -7,7 +7,7 @@ the QA queue opens it in Sessions.
 
 It belongs to the call-taker window it was opened from (supervisors and admins only): it closes
 with it, and hides while that console is locked (its central widget is disabled then), so
-nobody reviews in the user's name at a locked desk.
+nobody reviews in the user's name at a locked desk; it comes back, stopped, on unlock.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ class ReviewWindow(QMainWindow):
             "Ctrl+F search · Enter open · Space play · ←/→ 5 s · Ctrl+←/→ marks · B bookmark"
         )
         self._watched: QWidget | None = None
+        self._hidden_by_lock = False
         if parent is not None:
             parent.installEventFilter(self)
             central = parent.centralWidget() if isinstance(parent, QMainWindow) else None
@@ -111,13 +112,14 @@ class ReviewWindow(QMainWindow):
         kind = event.type()
         if watched is self.parent() and kind == QEvent.Type.Close:
             self.close()
-        elif (
-            watched is self._watched
-            and kind == QEvent.Type.EnabledChange
-            and not self._watched.isEnabled()  # the console was locked
-        ):
-            self.session.stop()
-            self.hide()
+        elif watched is self._watched and kind == QEvent.Type.EnabledChange:
+            if not self._watched.isEnabled() and self.isVisible():  # the console was locked
+                self.session.stop()
+                self._hidden_by_lock = True
+                self.hide()
+            elif self._watched.isEnabled() and self._hidden_by_lock:  # and unlocked again
+                self._hidden_by_lock = False
+                self.show()
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:

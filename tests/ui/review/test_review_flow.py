@@ -4,6 +4,7 @@ scrubbed, bookmarked; the map's trail follows the playhead exactly."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -188,7 +189,7 @@ def test_a_recording_held_elsewhere_is_named_in_the_pane(qtbot: QtBot, make_desk
     review.close()
 
 
-def test_review_hides_when_the_console_locks_and_closes_on_sign_out(
+def test_review_hides_when_the_console_locks_comes_back_on_unlock_and_closes_on_sign_out(
     qtbot: QtBot, make_desk: Make
 ) -> None:
     desk = make_desk(FakeClock())
@@ -198,6 +199,12 @@ def test_review_hides_when_the_console_locks_and_closes_on_sign_out(
     review: ReviewWindow = QApplication.activeWindow()  # type: ignore[assignment]
     closed: list[object] = []
     review.closed.connect(closed.append)
+    desk.lock()
+    qtbot.waitUntil(lambda: not review.isVisible())
+    unlocked = asyncio.ensure_future(desk.unlock("admin-demo-only"))
+    qtbot.waitUntil(unlocked.done, timeout=5000)
+    assert unlocked.result() is True
+    qtbot.waitUntil(review.isVisible)  # the supervisor's work is where it was left
     desk.lock()
     qtbot.waitUntil(lambda: not review.isVisible())
     run_task = desk.tasks.spawn(desk.sign_out(), "sign-out")
