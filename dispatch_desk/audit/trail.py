@@ -10,7 +10,7 @@ import csv
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,8 +22,9 @@ from dispatch_desk.audit.verify import ChainReport, verify_all
 from dispatch_desk.domain.enums import Role
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor
+from dispatch_desk.storage.chunks import chunks
 from dispatch_desk.storage.database import StoreUnavailable, classify, open_sqlite
-from dispatch_desk.storage.models import AuditEvent
+from dispatch_desk.storage.models import AuditEvent, Incident
 from dispatch_desk.storage.store import Store
 
 READERS = (Role.ADMIN,)
@@ -61,6 +62,14 @@ class TrailRow:
     entity_id: str
     outcome: str
     detail: str  # JSON text as stored
+    label: str = ""  # the incident's number, for an incident's entry (read_trail fills it)
+
+    @property
+    def entity(self) -> str:
+        """As a person reads it: "incident 2026-000042", else the type and id."""
+        if self.label:
+            return f"{self.entity_type} {self.label}"
+        return f"{self.entity_type} {self.entity_id}".strip()
 
     def detail_lines(self) -> list[str]:
         try:
@@ -107,14 +116,38 @@ def _query(flt: TrailFilter):  # type: ignore[no-untyped-def]
 
 
 def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -> list[TrailRow]:
-    """The events matching ``flt``, newest first. A write: the read is audited."""
+    """The events matching ``flt``, newest first, an incident's with its number. A write: the
+    read is audited. The entity filter takes an incident's number as well as an id."""
     audit.require(actor, at, "audit.read", READERS, filters=flt.described())
-    rows = [TrailRow(*e) for e in session.execute(_query(flt))]
+    wanted = flt.entity_id.strip()
+    if wanted:
+        found = session.scalar(select(Incident.id).where(Incident.number == wanted))
+        if found is not None:
+            flt = replace(flt, entity_id=str(found))
+    rows = _with_numbers(session, [TrailRow(*e) for e in session.execute(_query(flt))])
     filters = flt.described()
     audit.record(
         session, actor, at, "audit.read", entity_type="audit", rows=len(rows), filters=filters
     )
     return rows
+
+
+def _with_numbers(session: Session, rows: list[TrailRow]) -> list[TrailRow]:
+    ids: set[uuid.UUID] = set()
+    for row in rows:
+        if row.entity_type == "incident":
+            with contextlib.suppress(ValueError):
+                ids.add(uuid.UUID(row.entity_id))
+    numbers: dict[str, str] = {}
+    for part in chunks(sorted(ids)):
+        query = select(Incident.id, Incident.number).where(Incident.id.in_(part))
+        numbers.update((str(i), n) for i, n in session.execute(query))
+    return [
+        replace(r, label=numbers[r.entity_id])
+        if r.entity_type == "incident" and r.entity_id in numbers
+        else r
+        for r in rows
+    ]
 
 
 def chain_status(session: Session, actor: Actor, at: datetime, own: str) -> list[ChainReport]:
@@ -142,7 +175,7 @@ def chain_status_apart(store: Store, actor: Actor, at: datetime, own: str) -> li
         engine.dispose()
 
 
-CSV_COLUMNS = [f.name for f in fields(TrailRow)]
+CSV_COLUMNS = [f.name for f in fields(TrailRow) if f.name != "label"]  # the rows as stored
 
 
 def write_csv(

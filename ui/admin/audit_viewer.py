@@ -1,11 +1,12 @@
 """The audit trail viewer, for administrators: View → Audit trail… (Ctrl+Shift+U).
 
-Filters (time range in agency time, user, workstation, action prefix, outcome, entity id), the
-matching entries newest first, the selected entry in full beside them, the chain status of every
-workstation ("verified" or the first broken link) and a CSV export of the filtered entries,
-written off the GUI thread. Every read is itself audited (``audit.read``) and a non-admin is
-refused by the core (dispatch_desk.audit.trail), the refusal audited too. The window is a child
-of the call-taker window: it goes with a sign-out and hides while the console is locked.
+Filters (time range in agency time, user, workstation, action prefix, outcome, entity id or
+incident number), the matching entries newest first (an incident's by its number), the selected
+entry in full beside them, the chain status of every workstation ("verified" or the first broken
+link) and a CSV export of the filtered entries, written off the GUI thread. Every read is itself
+audited (``audit.read``) and a non-admin is refused by the core (dispatch_desk.audit.trail), the
+refusal audited too. The window is a child of the call-taker window: it goes with a sign-out and
+hides while the console is locked.
 """
 
 from __future__ import annotations
@@ -73,13 +74,12 @@ class TrailModel(KeyedTableModel[TrailRow]):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return row.at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
-            entity = f"{row.entity_type} {row.entity_id}".strip()
             values = (
                 None,
                 row.workstation,
                 row.username,
                 row.action,
-                entity,
+                row.entity,
                 row.outcome,
                 "" if row.seq is None else str(row.seq),
             )
@@ -135,7 +135,9 @@ class AuditViewer(QWidget):
         self.user = QLineEdit(objectName="auditUser", placeholderText="user")
         self.workstation = QLineEdit(objectName="auditWorkstation", placeholderText="workstation")
         self.action = QLineEdit(objectName="auditAction", placeholderText="action (prefix)")
-        self.entity = QLineEdit(objectName="auditEntity", placeholderText="entity id")
+        self.entity = QLineEdit(
+            objectName="auditEntity", placeholderText="entity id or incident number"
+        )
         self.outcome = QComboBox(objectName="auditOutcome")
         for value in OUTCOMES:
             self.outcome.addItem(value or "any outcome", value)
@@ -314,6 +316,7 @@ class AuditViewer(QWidget):
             f"action       {row.action}",
             f"outcome      {row.outcome}",
             f"entity       {row.entity_type} {row.entity_id}".rstrip(),
+            *([f"incident     {row.label}"] if row.label else []),
             f"chain seq    {'' if row.seq is None else row.seq}",
             f"id           {row.id}",
             "",

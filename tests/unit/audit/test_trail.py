@@ -13,7 +13,7 @@ from dispatch_desk.audit.trail import TrailFilter, chain_status, read_trail, wri
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, PermissionDenied
-from tests.helpers.core import FakeClock, actor_for
+from tests.helpers.core import FakeClock, actor_for, create_incident
 
 
 def test_a_supervisor_reading_the_trail_is_refused_and_the_refusal_audited(
@@ -97,3 +97,31 @@ def test_a_formula_typed_as_a_user_name_is_defused_in_csv(
     with (tmp_path / "t.csv").open(encoding="utf-8", newline="") as f:
         [row] = list(csv.DictReader(f))
     assert row["username"] == "'=HYPERLINK(1)"
+
+
+def test_an_incidents_entries_show_its_number_and_can_be_found_by_it(
+    core: DeskCore, dispatcher: Actor, clock: FakeClock
+) -> None:
+    admin = actor_for(core, "admin")
+    start = clock.advance(minutes=1)  # after the demo data's entries
+    first = create_incident(core, dispatcher)
+    second = create_incident(core, dispatcher, at=clock.advance(minutes=1))
+    core.store.write_sync(
+        audit.record, dispatcher, clock.advance(minutes=1), "camera.view", entity_id="cam-1"
+    )
+
+    def read(**f: object) -> list[tuple[str, str]]:
+        flt = TrailFilter(since=start, **f)  # type: ignore[arg-type]
+        rows, _ = core.store.write_sync(read_trail, admin, clock(), flt)
+        return [(r.action, r.entity) for r in rows if r.action != "audit.read"]
+
+    assert read(action="incident.create") == [
+        ("incident.create", f"incident {second.number}"),
+        ("incident.create", f"incident {first.number}"),
+    ]
+    by_number = read(entity_id=first.number)
+    assert ("incident.create", f"incident {first.number}") in by_number
+    assert {entity for _, entity in by_number} == {f"incident {first.number}"}
+    assert read(entity_id=str(first.id)) == by_number
+    assert read(action="camera.") == [("camera.view", "cam-1")]  # not an incident: as stored
+    assert read(entity_id="2099-999999") == []  # neither a number nor an id held
