@@ -24,7 +24,7 @@ from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor
 from dispatch_desk.storage.chunks import chunks
 from dispatch_desk.storage.database import StoreUnavailable, classify, open_sqlite
-from dispatch_desk.storage.models import AuditEvent, Incident
+from dispatch_desk.storage.models import AuditEvent, Incident, Unit, User
 from dispatch_desk.storage.store import Store
 
 READERS = (Role.ADMIN,)
@@ -62,11 +62,11 @@ class TrailRow:
     entity_id: str
     outcome: str
     detail: str  # JSON text as stored
-    label: str = ""  # the incident's number, for an incident's entry (read_trail fills it)
+    label: str = ""  # an incident's number, a user's name, a unit's call sign (read_trail's)
 
     @property
     def entity(self) -> str:
-        """As a person reads it: "incident 2026-000042", else the type and id."""
+        """As a person reads it: "incident 26-000042", "unit E1", else the type and id."""
         if self.label:
             return f"{self.entity_type} {self.label}"
         return f"{self.entity_type} {self.entity_id}".strip()
@@ -116,15 +116,16 @@ def _query(flt: TrailFilter):  # type: ignore[no-untyped-def]
 
 
 def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -> list[TrailRow]:
-    """The events matching ``flt``, newest first, an incident's with its number. A write: the
-    read is audited. The entity filter takes an incident's number as well as an id."""
+    """The events matching ``flt``, newest first, incidents, users and units named as people
+    know them. A write: the read is audited. The entity filter takes an incident's number as
+    well as an id."""
     audit.require(actor, at, "audit.read", READERS, filters=flt.described())
     wanted = flt.entity_id.strip()
     if wanted:
         found = session.scalar(select(Incident.id).where(Incident.number == wanted))
         if found is not None:
             flt = replace(flt, entity_id=str(found))
-    rows = _with_numbers(session, [TrailRow(*e) for e in session.execute(_query(flt))])
+    rows = _with_labels(session, [TrailRow(*e) for e in session.execute(_query(flt))])
     filters = flt.described()
     audit.record(
         session, actor, at, "audit.read", entity_type="audit", rows=len(rows), filters=filters
@@ -132,19 +133,30 @@ def read_trail(session: Session, actor: Actor, at: datetime, flt: TrailFilter) -
     return rows
 
 
-def _with_numbers(session: Session, rows: list[TrailRow]) -> list[TrailRow]:
-    ids: set[uuid.UUID] = set()
+# What an entry's entity is called by people: an incident's number, a user's name, a unit's
+# call sign (entries store ids, which stay valid when those change).
+_LABELS = {
+    "incident": (Incident.id, Incident.number),
+    "user": (User.id, User.username),
+    "unit": (Unit.id, Unit.call_sign),
+}
+
+
+def _with_labels(session: Session, rows: list[TrailRow]) -> list[TrailRow]:
+    ids: dict[str, set[uuid.UUID]] = {kind: set() for kind in _LABELS}
     for row in rows:
-        if row.entity_type == "incident":
+        if row.entity_type in ids:
             with contextlib.suppress(ValueError):
-                ids.add(uuid.UUID(row.entity_id))
-    numbers: dict[str, str] = {}
-    for part in chunks(sorted(ids)):
-        query = select(Incident.id, Incident.number).where(Incident.id.in_(part))
-        numbers.update((str(i), n) for i, n in session.execute(query))
+                ids[row.entity_type].add(uuid.UUID(row.entity_id))
+    labels: dict[tuple[str, str], str] = {}
+    for kind, wanted in ids.items():
+        key, name = _LABELS[kind]
+        for part in chunks(sorted(wanted)):
+            for found, label in session.execute(select(key, name).where(key.in_(part))):
+                labels[(kind, str(found))] = label
     return [
-        replace(r, label=numbers[r.entity_id])
-        if r.entity_type == "incident" and r.entity_id in numbers
+        replace(r, label=labels[(r.entity_type, r.entity_id)])
+        if (r.entity_type, r.entity_id) in labels
         else r
         for r in rows
     ]

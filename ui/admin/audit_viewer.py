@@ -316,7 +316,7 @@ class AuditViewer(QWidget):
             f"action       {row.action}",
             f"outcome      {row.outcome}",
             f"entity       {row.entity_type} {row.entity_id}".rstrip(),
-            *([f"incident     {row.label}"] if row.label else []),
+            *([f"named        {row.label}"] if row.label else []),
             f"chain seq    {'' if row.seq is None else row.seq}",
             f"id           {row.id}",
             "",

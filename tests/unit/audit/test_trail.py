@@ -13,7 +13,7 @@ from dispatch_desk.audit.trail import TrailFilter, chain_status, read_trail, wri
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, PermissionDenied
-from tests.helpers.core import FakeClock, actor_for, create_incident
+from tests.helpers.core import FakeClock, actor_for, create_incident, unit_id
 
 
 def test_a_supervisor_reading_the_trail_is_refused_and_the_refusal_audited(
@@ -99,7 +99,7 @@ def test_a_formula_typed_as_a_user_name_is_defused_in_csv(
     assert row["username"] == "'=HYPERLINK(1)"
 
 
-def test_an_incidents_entries_show_its_number_and_can_be_found_by_it(
+def test_entries_name_incidents_units_and_users_and_a_number_finds_an_incident(
     core: DeskCore, dispatcher: Actor, clock: FakeClock
 ) -> None:
     admin = actor_for(core, "admin")
@@ -123,5 +123,15 @@ def test_an_incidents_entries_show_its_number_and_can_be_found_by_it(
     assert ("incident.create", f"incident {first.number}") in by_number
     assert {entity for _, entity in by_number} == {f"incident {first.number}"}
     assert read(entity_id=str(first.id)) == by_number
-    assert read(action="camera.") == [("camera.view", "cam-1")]  # not an incident: as stored
+    assert read(action="camera.") == [("camera.view", "cam-1")]  # not an id: as stored
+    core.store.write_sync(
+        audit.record, dispatcher, clock(), "unit.status", entity_type="unit",
+        entity_id=str(unit_id(core, "P11")),
+    )  # fmt: skip
+    assert read(action="unit.status")[0] == ("unit.status", "unit P11")
+    core.store.write_sync(
+        audit.record, admin, clock(), "user.disable", entity_type="user",
+        entity_id=str(dispatcher.user_id),
+    )  # fmt: skip
+    assert read(action="user.")[0] == ("user.disable", "user dispatcher")
     assert read(entity_id="2099-999999") == []  # neither a number nor an id held
