@@ -259,7 +259,6 @@ class Pipeline:
         # The ctypes callbacks must live as long as the player may call them.
         self._callbacks = (
             vlc.CallbackDecorators.VideoLockCb(self._on_lock),
-            vlc.CallbackDecorators.VideoUnlockCb(self._on_unlock),
             vlc.CallbackDecorators.VideoDisplayCb(self._on_display),
             _SetupCb(self._on_setup),
             _CleanupCb(self._on_cleanup),
@@ -307,9 +306,9 @@ class Pipeline:
                 self._native.address,
             )
         else:
-            lock, _unlock, display = self._callbacks[:3]
+            lock, display = self._callbacks[:2]
             player.video_set_callbacks(lock, None, display, None)  # no unlock: one call less
-        _set_format_callbacks(player, *self._callbacks[3:])
+        _set_format_callbacks(player, *self._callbacks[2:])
         events = player.event_manager()
         events.event_attach(vlc.EventType.MediaPlayerEndReached, self._vlc_ended)
         events.event_attach(vlc.EventType.MediaPlayerEncounteredError, self._vlc_error)
@@ -375,13 +374,14 @@ class Pipeline:
             planes[0], planes[1], planes[2] = yuv_in.planes
             return 1
         with self._lock:
-            busy = (self._held, self._published)
-            index = 0 if 0 not in busy else 1 if 1 not in busy else 2
+            index = self._free_index()
             planes[0] = self._addresses[index]
         return index + 1  # the picture's id, given back to display()
 
-    def _on_unlock(self, opaque, picture, planes):  # type: ignore[no-untyped-def]
-        pass
+    def _free_index(self) -> int:
+        """The ring's buffer neither waiting nor held by the painter (under the lock)."""
+        busy = (self._held, self._published)
+        return 0 if 0 not in busy else 1 if 1 not in busy else 2
 
     def _on_display(self, opaque, picture):  # type: ignore[no-untyped-def]
         if self._closed or not self._ring or not picture:
@@ -389,8 +389,7 @@ class Pipeline:
         converter = self._converter
         if converter is not None:
             with self._lock:
-                busy = (self._held, self._published)
-                index = 0 if 0 not in busy else 1 if 1 not in busy else 2
+                index = self._free_index()
             # Only this thread writes the buffers, and the painter never takes this one.
             converter.convert(self._targets[index])
         else:

@@ -126,7 +126,7 @@ def test_a_wall_tile_runs_no_python_on_vlc_s_threads_per_frame(
     assert _is_native(frame_events=False)
     assert not _is_native(frame_events=True)  # a FRAME event per frame needs Python
     monkeypatch.undo()
-    monkeypatch.setattr(native, "_libs", None)
+    monkeypatch.setattr(native, "_lib", None)
     assert not _is_native(frame_events=False)
     in_python = picture(box, server.url(0))
     bars = 480 * 4 * (270 * 3 // 5)  # the pattern's bottom strip has snow: left out
