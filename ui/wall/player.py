@@ -189,7 +189,6 @@ class CameraView(QWidget):
         self._source_wh = (0, 0)
         self._plan_key: tuple[tuple[int, int], ...] = ()
         self._plan = _Plan(QRect(), QPoint(), [], _COPY, QRect())
-        self._source_size = QSize(0, 0)
         self._first_pending = False  # first frame of this play() not yet painted
         self._first_done = False
         self._last_frame = 0.0
@@ -248,7 +247,6 @@ class CameraView(QWidget):
         self._image = None
         self._images.clear()
         self._buffers.clear()
-        self._source_size = QSize(0, 0)
         self._source_wh = self._image_wh = (0, 0)
         self._set_state(StreamState.IDLE, "")
         self.update()
@@ -284,7 +282,7 @@ class CameraView(QWidget):
 
     def frame_size(self) -> QSize:
         """Source resolution (0x0 before the first frame)."""
-        return QSize(self._source_size)
+        return QSize(*self._source_wh)
 
     # -- playing
 
@@ -383,9 +381,7 @@ class CameraView(QWidget):
                 source_wh = (true_w, true_h)
                 if abs(true_w / true_h - frame.width / frame.height) > 0.02:
                     self._refit_timer.start()
-        if source_wh != self._source_wh:
-            self._source_wh = source_wh
-            self._source_size = QSize(*source_wh)
+        self._source_wh = source_wh
         self._last_frame = time.monotonic()
         self.frames_shown += 1
         if self._state is not StreamState.LIVE:
@@ -483,7 +479,8 @@ class CameraView(QWidget):
     def _fit_target(self) -> QRect:
         assert self._image is not None
         ratio = self.devicePixelRatioF()
-        shape = self._source_size if not self._source_size.isEmpty() else self._image.size()
+        source = QSize(*self._source_wh)
+        shape = source if not source.isEmpty() else self._image.size()
         size = shape.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         own = self._image.size() / ratio
         if (
