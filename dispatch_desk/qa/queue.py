@@ -81,13 +81,15 @@ def type_codes(text: str) -> frozenset[str]:
 def call_takers(
     session: Session, incident_ids: Sequence[uuid.UUID], created_by: dict[uuid.UUID, Any]
 ) -> dict[uuid.UUID, str]:
-    """Who took each incident's first call (by the call's time), by display name; whoever
+    """Who took each incident's first call (as :func:`evaluated_for` picks it), by name; whoever
     created the incident when no call was taken by anyone (as the evaluation records it).
 
     Read raw (ids and times as stored; one format, so the times compare as text): a queue of
     thousands would otherwise make two UUIDs and two datetimes of every call."""
     wanted = {i.bytes: i for i in incident_ids}
-    firsts: dict[bytes, tuple[Any, bytes]] = {}
+    # Ordered as evaluated_for orders them: calls with a received time first, by it; then by
+    # when they were logged.
+    firsts: dict[bytes, tuple[tuple[bool, str, str], bytes]] = {}
     for chunk in chunks(incident_ids):
         rows = session.execute(
             select(
@@ -98,7 +100,7 @@ def call_takers(
             ).where(Call.incident_id.in_(chunk), Call.taken_by.is_not(None))
         )
         for raw_incident, received, created, taken_by in rows:
-            key, at = _id_bytes(raw_incident), received or created
+            key, at = _id_bytes(raw_incident), (received is None, received or "", created)
             if key not in firsts or at < firsts[key][0]:
                 firsts[key] = (at, _id_bytes(taken_by))
     users = {

@@ -9,12 +9,23 @@ import random
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from dispatch_desk.desk import DeskCore
 from dispatch_desk.qa import forms
-from dispatch_desk.qa.evaluations import evaluate
-from dispatch_desk.qa.queue import HIGH_ACUITY, SAMPLED, draw, review_queue, type_codes
+from dispatch_desk.qa.evaluations import evaluate, evaluated_for
+from dispatch_desk.qa.queue import (
+    HIGH_ACUITY,
+    SAMPLED,
+    call_takers,
+    draw,
+    review_queue,
+    type_codes,
+)
 from dispatch_desk.services.context import Actor
-from tests.helpers.core import FakeClock, actor_for
+from dispatch_desk.storage.models import Call
+from tests.helpers.core import FakeClock, actor_for, create_incident
 from tests.helpers.qa_data import bulk_incidents
 
 TYPES = ["MEDFALL", "BURG", "NOISE", "MVA", "THEFT", "WELF", "MEDCARD", "FIRESTR", "SHOTS"]
@@ -122,3 +133,33 @@ def test_queue_leaves_out_evaluated_open_and_out_of_range(
     assert not core.store.read_sync(
         review_queue, supervisor, clock(), since, cut, sample_percent=100.0, high_acuity=ACUTE
     )
+
+
+def test_the_queue_names_the_call_taker_the_evaluation_will(
+    core: DeskCore, clock: FakeClock, dispatcher: Actor
+) -> None:
+    """A call with a received time comes before one without, as in evaluated_for: a call
+    logged by hand (no received time) earlier does not make its taker the one evaluated."""
+    summary = create_incident(core, dispatcher)
+    taker = actor_for(core, "calltaker")
+
+    def calls(session: Session) -> None:
+        for call in session.scalars(select(Call).where(Call.incident_id == summary.id)):
+            call.received_at, call.taken_by = None, dispatcher.user_id
+        first = session.scalars(select(Call).where(Call.incident_id == summary.id)).first()
+        assert first is not None
+        session.add(
+            Call(
+                incident_id=summary.id, kind=first.kind, workstation="ws-2",
+                received_at=clock() + timedelta(minutes=2), taken_by=taker.user_id,
+                created_at=clock() + timedelta(minutes=3),
+            )
+        )  # fmt: skip
+
+    core.store.write_sync(calls)
+    evaluated = core.store.read_sync(evaluated_for, summary.id)
+    named = core.store.read_sync(call_takers, [summary.id], {summary.id: dispatcher.user_id})[
+        summary.id
+    ]
+    assert evaluated.name == taker.display_name
+    assert named == evaluated.name
