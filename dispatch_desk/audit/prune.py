@@ -13,14 +13,14 @@ from __future__ import annotations
 import socket
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, utc_now
-from dispatch_desk.storage.models import AuditChainAnchor, AuditEvent, RowClock
+from dispatch_desk.storage.models import AuditChainAnchor, AuditEvent
+from dispatch_desk.sync.capture import forget_rows
 
 CENTRAL_RETENTION = "central-retention"
 
@@ -92,7 +92,7 @@ def prune_audit(
         if count != through - start:
             continue
         gone = AuditEvent.workstation == ws, AuditEvent.seq <= through
-        _forget_sync(session, select(AuditEvent.id).where(*gone), on_central)
+        forget_rows(session, "audit_event", select(AuditEvent.id).where(*gone), on_central)
         session.execute(delete(AuditEvent).where(*gone))
         if anchor is None:
             anchor = anchors[ws] = AuditChainAnchor(workstation=ws, pruned=0)
@@ -123,20 +123,3 @@ def prune_audit(
         },
     )
     return total
-
-
-def _forget_sync(session: Session, ids: Select[Any], on_central: bool) -> None:
-    """The sync bookkeeping of the rows about to go (as evidence retention does): their row
-    clocks, and on central their entries in the change log, so that a workstation pulling from
-    the start does not get pruned entries back."""
-    session.execute(
-        delete(RowClock).where(RowClock.table_name == "audit_event", RowClock.row_id.in_(ids))
-    )
-    if on_central:
-        from dispatch_desk.sync.central_schema import sync_change
-
-        session.execute(
-            delete(sync_change).where(
-                sync_change.c.table_name == "audit_event", sync_change.c.row_id.in_(ids)
-            )
-        )

@@ -49,10 +49,10 @@ from dispatch_desk.storage.models import (
     CitizenMessage,
     Incident,
     Location,
-    RowClock,
     SmsConversation,
     SmsMessage,
 )
+from dispatch_desk.sync.capture import forget_rows
 
 logger = logging.getLogger(__name__)
 
@@ -264,17 +264,7 @@ def _delete(session: Session, ctx: PruneContext, model: Any, ids: list[uuid.UUID
     name = model.__tablename__
     for chunk in chunks(ids):
         session.execute(delete(model).where(model.id.in_(chunk)))
-        session.execute(
-            delete(RowClock).where(RowClock.table_name == name, RowClock.row_id.in_(chunk))
-        )
-        if ctx.central:
-            from dispatch_desk.sync.central_schema import sync_change
-
-            session.execute(
-                delete(sync_change).where(
-                    sync_change.c.table_name == name, sync_change.c.row_id.in_(chunk)
-                )
-            )
+        forget_rows(session, name, chunk, ctx.central)
 
 
 def _media_path(ctx: PruneContext, file_name: str) -> Path | None:

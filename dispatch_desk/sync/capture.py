@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Select, delete, event, insert, inspect, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -148,3 +148,22 @@ def read_clocks(
             if (row.table_name, row.row_id) in wanted:
                 known[(row.table_name, row.row_id)] = json.loads(row.clocks)
     return known
+
+
+def forget_rows(
+    session: Session, table_name: str, ids: Sequence[uuid.UUID] | Select[Any], on_central: bool
+) -> None:
+    """The sync bookkeeping of rows being deleted for good (retention, audit pruning): their
+    row clocks, and on central their entries in the change log, so that a workstation pulling
+    from the start does not get them back. ``ids``: a list (at most a chunk) or a query."""
+    session.execute(
+        delete(RowClock).where(RowClock.table_name == table_name, RowClock.row_id.in_(ids))
+    )
+    if on_central:
+        from dispatch_desk.sync.central_schema import sync_change
+
+        session.execute(
+            delete(sync_change).where(
+                sync_change.c.table_name == table_name, sync_change.c.row_id.in_(ids)
+            )
+        )
