@@ -38,7 +38,7 @@ from dispatch_desk.audit.trail import (
     TrailFilter,
     TrailRow,
     chain_status_apart,
-    read_trail,
+    read_trail_apart,
     record_export,
     write_csv,
 )
@@ -255,7 +255,7 @@ class AuditViewer(QWidget):
     async def load(self, seq: int = 0) -> list[TrailRow] | None:
         flt = self.current_filter()
         try:
-            rows = await self.core.store.write(read_trail, self.actor, self.core.clock(), flt)
+            rows = await read_trail_apart(self.core.store, self.actor, self.core.clock(), flt)
         except EXPECTED as exc:
             self.say("error", f"Audit trail not read. {user_message(exc)}")
             return None
