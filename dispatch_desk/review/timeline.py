@@ -119,9 +119,13 @@ class Timeline:
         self._mark_times[:] = [m.at for m in self.marks]
         self._fix_times[:] = [f.at for f in self.trail]
 
+    def trail_count(self, at: datetime) -> int:
+        """How many fixes were measured at or before ``at``."""
+        return bisect.bisect_right(self._fix_times, at)
+
     def trail_until(self, at: datetime) -> list[TrailFix]:
         """The fixes measured at or before ``at``: the trail as it was at that instant."""
-        return self.trail[: bisect.bisect_right(self._fix_times, at)]
+        return self.trail[: self.trail_count(at)]
 
     def span_at(self, at: datetime) -> tuple[Span, float] | None:
         """The recording playing at ``at`` and the offset into it in seconds, if any."""

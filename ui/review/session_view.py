@@ -120,6 +120,7 @@ class SessionView(QWidget):
         self._seq = 0
         self._event_times: list[datetime] = []
         self._events_past = 0
+        self._trail_shown = -1
         self._events_current = -2
 
         self.title = QLabel("No incident open", objectName="incidentHeader")
@@ -227,6 +228,7 @@ class SessionView(QWidget):
             self._event_times.append(mark.at)
         self._events_past = 0  # lines styled as past: the first this many
         self._events_current = -2  # the current line (-2: none chosen yet)
+        self._trail_shown = -1  # the trail's fixes on the map: to be drawn for this timeline
 
     def _centre_map(self) -> None:
         if self.timeline is None or not self.timeline.trail:
@@ -303,10 +305,16 @@ class SessionView(QWidget):
             self.video.play()
 
     def _show_trail(self, at: datetime) -> None:
+        """The caller's trail up to ``at``; drawn again only when a fix crossed the playhead
+        (this runs on every tick)."""
         assert self.timeline is not None
+        count = self.timeline.trail_count(at)
+        if count == self._trail_shown:
+            return
+        self._trail_shown = count
         track = self.map.caller(self.timeline.incident_id)
         track.fixes = [
-            TrackPoint(f.lat, f.lon, f.accuracy_m, f.at) for f in self.timeline.trail_until(at)
+            TrackPoint(f.lat, f.lon, f.accuracy_m, f.at) for f in self.timeline.trail[:count]
         ]
         self.map.update()
 
