@@ -18,7 +18,6 @@ A file that ends or cannot be played says so in the pane; so does time outside a
 from __future__ import annotations
 
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -85,9 +84,8 @@ class _Relay(QObject):
 
 
 class RecordingPlayer(QWidget):
-    """Plays one file at a time; ``frame_painted`` after each new picture is shown."""
+    """Plays one file at a time."""
 
-    frame_painted = Signal()
     ended = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -102,7 +100,6 @@ class RecordingPlayer(QWidget):
         self.shown_s: float | None = None  # the file time of the picture shown
         self.message = NO_RECORDING
         self.painted_frames = 0
-        self.last_frame_at = 0.0  # time.perf_counter() of the newest picture shown
         self._relay = _Relay()
         self._relay.happened.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self._relay.still.connect(self._on_still, Qt.ConnectionType.QueuedConnection)
@@ -250,9 +247,7 @@ class RecordingPlayer(QWidget):
         self.image = image.copy()
         self.shown_s = at_s
         self.painted_frames += 1
-        self.last_frame_at = time.perf_counter()
         self.update()
-        self.frame_painted.emit()
 
     @Slot(object, str)
     def _on_event(self, pipeline: FilePipeline, event: str) -> None:
@@ -289,13 +284,9 @@ class RecordingPlayer(QWidget):
                 pipeline.set_pause(True)
                 if self.image is not None and self.painted_frames:
                     return  # a paused libvlc shows its picture again now and then
-            size = frame.stride * frame.height
+            # Straight on VLC's buffer: _show copies it, once, before the buffer goes back.
             image = QImage(
-                bytes(memoryview(frame.data)[:size]),
-                frame.width,
-                frame.height,
-                frame.stride,
-                QImage.Format.Format_RGB32,
+                frame.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
             )
             self._show(image, at_ms / 1000 if at_ms >= 0 else None)
         elif event == str(Event.ENDED):
