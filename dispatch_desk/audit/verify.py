@@ -10,7 +10,7 @@ it; neither is a break. A head BEHIND nothing, i.e. naming a seq that is missing
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,26 +165,6 @@ def pruned_anchors(detail: str) -> set[tuple[str, int, str]]:
         }
     except (ValueError, AttributeError, KeyError, TypeError):
         return set()
-
-
-def verify_chain(
-    workstation: str,
-    rows: Iterable[Mapping[str, Any]],
-    head: tuple[int, str] | None,
-    anchor: tuple[int, str] | None,
-    *,
-    strict: bool,
-) -> ChainReport:
-    """One chain: ``rows`` in seq order (rows without a seq are named first)."""
-    walk = _Walk(workstation, head, anchor, strict=strict)
-    for row in rows:
-        if row["seq"] is None:
-            walk.report.broken = Break(
-                workstation, None, str(row["id"]), "entry without a place in the chain (no seq)"
-            )
-            break
-        walk.feed(row)
-    return walk.finish()
 
 
 class _Walk:

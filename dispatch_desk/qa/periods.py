@@ -44,19 +44,3 @@ def starts_between(since: datetime, until: datetime, period: str, zone: tzinfo) 
         out.append(start)
         start = next_start(start, period)
     return out
-
-
-class Bucketer:
-    """Which period a moment falls in; caches per calendar day (100k rows → a few hundred days)."""
-
-    def __init__(self, period: str, zone: tzinfo) -> None:
-        period_start(date(2000, 1, 1), period)  # reject an unknown period at once
-        self.period, self.zone = period, zone
-        self._days: dict[date, date] = {}
-
-    def __call__(self, at: datetime) -> date:
-        day = at.astimezone(self.zone).date()
-        start = self._days.get(day)
-        if start is None:
-            start = self._days[day] = period_start(day, self.period)
-        return start

@@ -56,10 +56,6 @@ def _draw(id_bytes: bytes) -> float:
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
-def sampled(incident_id: uuid.UUID, percent: float) -> bool:
-    return draw(incident_id) < percent / 100.0
-
-
 def _id_bytes(raw: Any) -> bytes:
     """An id read raw (SQLite keeps a UUID as 32 hex digits): its 16 bytes, without making a
     UUID object for every incident of the range."""
@@ -162,7 +158,7 @@ def review_queue(
         if key in done:
             continue
         why = (HIGH_ACUITY,) if type_code.upper() in acute else ()
-        if _draw(key) < threshold:  # sampled(), without a UUID object
+        if _draw(key) < threshold:  # draw(), without a UUID object
             why += (SAMPLED,)
         if why:
             incident_id = uuid.UUID(bytes=key)

@@ -238,8 +238,3 @@ def rows(session: Session, ids: list[uuid.UUID]) -> list[ReviewRow]:
             )
         )
     return out
-
-
-def dispositions(session: Session) -> list[str]:
-    """The dispositions in use, for the search form's list."""
-    return sorted(d for d in session.scalars(select(Incident.disposition).distinct()) if d)

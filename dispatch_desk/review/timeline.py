@@ -142,10 +142,6 @@ class Timeline:
         index = bisect.bisect_left(self._mark_times, at)
         return self.marks[index - 1] if index > 0 else None
 
-    def marks_until(self, at: datetime) -> int:
-        """How many marks are at or before ``at`` (the events list's position)."""
-        return bisect.bisect_right(self._mark_times, at)
-
 
 def build(session: Session, actor: Actor, incident_id: uuid.UUID, now: datetime) -> Timeline:
     """The incident's timeline; supervisors and admins only, audited either way."""

@@ -324,10 +324,6 @@ class AuditViewer(QWidget):
         ]
         self.detail.setPlainText("\n".join(lines))  # plain text: a detail is never markup
 
-    def selected(self) -> TrailRow | None:
-        index = self.table.currentIndex()
-        return self.model.row(index.row()) if index.isValid() else None
-
     def say(self, kind: str, text: str) -> None:
         self.note.setText(text)
         self.note.setVisible(bool(text))

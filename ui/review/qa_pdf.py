@@ -42,16 +42,6 @@ TABLE_COLUMNS = (
 )
 
 
-def report_pdf(report: QaReport, title: str) -> bytes:
-    """The whole PDF at once (scripts and tests)."""
-    steps = pdf_steps(report, title)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-
-
 async def report_pdf_async(report: QaReport, title: str) -> bytes:
     """The PDF, painted part by part with the event loop running in between."""
     steps = pdf_steps(report, title)

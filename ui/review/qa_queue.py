@@ -7,7 +7,6 @@ Signals: incident_chosen(uuid), loaded(list[QueueEntry]), failed(str).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -170,14 +169,6 @@ class QaQueueView(QWidget):
         self.say("", "")
         self.loaded.emit(entries)
         return entries
-
-    def open_current(self) -> uuid.UUID | None:
-        index = self.table.currentIndex()
-        if not index.isValid():
-            return None
-        incident_id = self.model.row(index.row()).incident_id
-        self.incident_chosen.emit(incident_id)
-        return incident_id
 
     def say(self, kind: str, text: str) -> None:
         self.note.setText(text)

@@ -463,8 +463,3 @@ class SessionView(QWidget):
         self._fill_events()
         if at is not None:
             self._show_events(at)
-
-    async def close_all(self) -> None:
-        self._timer.stop()
-        self.video.close_file()
-        await self.tasks.shutdown()
