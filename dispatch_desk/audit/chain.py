@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
+CENTRAL = "central"  # the workstation name central's own chain is written under
 _FORMAT = "dd-audit-1"  # bump only with a migration that re-chains every row
 _HEAD_NS = uuid.UUID("0b7f3a52-3c8e-4d5e-9a3c-61d2a0f1c0de")
 

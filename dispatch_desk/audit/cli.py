@@ -16,10 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dispatch_desk.audit.chain import CENTRAL
 from dispatch_desk.config.paths import Paths
 from dispatch_desk.config.settings import Settings
-
-CENTRAL = "central"  # the name central's own chain is written under (dispatch_desk.sync.central)
 
 
 def add_parser(sub: Any) -> None:

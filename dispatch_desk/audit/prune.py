@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from dispatch_desk.audit.chain import CENTRAL
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, utc_now
 from dispatch_desk.storage.models import AuditChainAnchor, AuditEvent
@@ -50,7 +51,7 @@ def prune_audit(
         # Central's own "central" chain is written by the sync engine and travels to every
         # workstation; the prune's record goes to a chain of its own that stays on central,
         # and the push lock keeps the sync engine out while the chains are cut.
-        from dispatch_desk.sync.central import CENTRAL, PUSH_LOCK
+        from dispatch_desk.sync.central import PUSH_LOCK
 
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUSH_LOCK})
         actor = actor or Actor.system(CENTRAL_RETENTION)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch_desk.audit.chain import GENESIS, entry_hash
+from dispatch_desk.audit.chain import CENTRAL, GENESIS, entry_hash
 from dispatch_desk.storage.models import (
     AuditChainAnchor,
     AuditChainHead,
@@ -127,7 +127,6 @@ def verify_all(session: Session, own: str | None) -> list[ChainReport]:
     return reports
 
 
-CENTRAL = "central"  # central's own chain (dispatch_desk.sync.central); may well be empty
 EMPTIED = (
     "no audit chain for this workstation, yet this cache has run (it holds users, incidents "
     "or sync state): the trail and its head were emptied?"

@@ -13,7 +13,6 @@ audited as theirs. A bad form file is named with what is wrong and nothing is st
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import date, datetime, time, timedelta
@@ -21,12 +20,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dispatch_desk.audit.admin_log import os_actor
 from dispatch_desk.config.paths import Paths
 from dispatch_desk.config.settings import Settings
-from dispatch_desk.domain.enums import Role
 from dispatch_desk.qa import access, forms, periods, reports
 from dispatch_desk.services import accounts
-from dispatch_desk.services.context import Actor, NotFound, PermissionDenied
+from dispatch_desk.services.context import NotFound, PermissionDenied
 from dispatch_desk.storage.database import StoreUnavailable
 
 PROG = "dispatch-desk: qa"
@@ -60,11 +59,6 @@ def _fail(what: str) -> int:
     return 1
 
 
-def _admin(core: Any) -> Actor:
-    user = f"os:{getpass.getuser()}"[:64]
-    return Actor(None, user, user, Role.ADMIN, core.workstation)
-
-
 def run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     if args.qa_command == "form" and args.qa_form_command == "import":
         return _import(settings, paths, args.file)
@@ -87,7 +81,9 @@ def _import(settings: Settings, paths: Paths, file: Path) -> int:
         return _fail(f"form import: {exc}; nothing stored")
     core = DeskCore.open(settings, paths)
     try:
-        (stored, new), _ = core.store.write_sync(forms.save_form, _admin(core), form, core.clock())
+        (stored, new), _ = core.store.write_sync(
+            forms.save_form, os_actor(core.workstation), form, core.clock()
+        )
     except StoreUnavailable as exc:
         return _fail(f"form import: {exc.user_message}")
     finally:
@@ -109,7 +105,7 @@ def _export(
 
     core = DeskCore.open(settings, paths)
     try:
-        core.store.write_sync(forms.ensure_default_form, _admin(core), core.clock())
+        core.store.write_sync(forms.ensure_default_form, os_actor(core.workstation), core.clock())
         form = core.store.read_sync(forms.get_form, name, version)
     except NotFound as exc:
         return _fail(f"form export: {exc}")

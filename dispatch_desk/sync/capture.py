@@ -19,6 +19,7 @@ from sqlalchemy import Select, delete, event, insert, inspect, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from dispatch_desk.storage.chunks import chunks
 from dispatch_desk.storage.models import RowClock, SyncOutbox
 from dispatch_desk.sync.codec import TABLE_ORDER, encode_row
 from dispatch_desk.sync.hlc import GENESIS, HybridClock
@@ -139,10 +140,10 @@ def read_clocks(
     wanted = set(keys)
     names = sorted({k[0] for k in keys})
     ids = sorted({k[1] for k in keys})
-    for i in range(0, len(ids), 500):
+    for part in chunks(ids):
         for row in conn.execute(
             select(table.c.table_name, table.c.row_id, table.c.clocks).where(
-                table.c.table_name.in_(names), table.c.row_id.in_(ids[i : i + 500])
+                table.c.table_name.in_(names), table.c.row_id.in_(part)
             )
         ):
             if (row.table_name, row.row_id) in wanted:

@@ -20,7 +20,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from dispatch_desk.audit.chain import Link, head_id, seal
+from dispatch_desk.audit.chain import CENTRAL, Link, head_id, seal
 from dispatch_desk.storage.models import new_id
 from dispatch_desk.sync import codec
 from dispatch_desk.sync.hlc import HybridClock, node_of
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 CHANNEL = "dispatch_desk_sync"
 PUSH_LOCK = 0x44_44_53_01  # "DDS" 1: one push at a time
 LEASE_LOCK = 0x44_44_53_02
-CENTRAL = "central"
 
 
 @dataclass(frozen=True)
