@@ -4,9 +4,13 @@ What was on screen (a half-typed call included) stays exactly as it was under th
 
 Signals (IdleWatcher): went_idle() once the idle time has passed without keyboard or mouse.
 Signals (LockOverlay): unlock_requested(str) with the password typed.
+
+A window of its own (review, audit trail) follows the lock with :class:`HiddenWhileLocked`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
@@ -18,6 +22,33 @@ _INPUT_EVENTS = {
     QEvent.Type.Wheel,
     QEvent.Type.TouchBegin,
 }
+
+
+class HiddenWhileLocked(QObject):
+    """Hides ``window`` while ``watched`` (the call-taker window's centre, which the lock
+    disables) is disabled, and shows it again when it is enabled: nobody reads in the user's
+    name at a locked desk, and the work is where it was left on unlock. ``on_hide`` runs first
+    (a player stops, say)."""
+
+    def __init__(
+        self, window: QWidget, watched: QWidget, on_hide: Callable[[], None] | None = None
+    ) -> None:
+        super().__init__(window)
+        self._window, self._watched, self._on_hide = window, watched, on_hide
+        self._hidden = False
+        watched.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self._watched and event.type() == QEvent.Type.EnabledChange:
+            if not self._watched.isEnabled() and self._window.isVisible():
+                if self._on_hide is not None:
+                    self._on_hide()
+                self._hidden = True
+                self._window.hide()
+            elif self._watched.isEnabled() and self._hidden:
+                self._hidden = False
+                self._window.show()
+        return False
 
 
 class IdleWatcher(QObject):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +48,7 @@ from dispatch_desk.services.context import Actor
 from ui.errors import EXPECTED, user_message
 from ui.feedback.view import agency_zone
 from ui.models import KeyedTableModel, ListTable
+from ui.session import HiddenWhileLocked
 from ui.theme import restyle
 
 if TYPE_CHECKING:
@@ -202,27 +203,6 @@ class AuditViewer(QWidget):
         export.triggered.connect(self.choose_export)
         self.addAction(export)
         self.resize(1320, 760)
-        self._hidden_by_lock = False
-        self._watched: QObject | None = None
-
-    # -- the console's lock
-
-    def follow_lock(self, watched: QWidget) -> None:
-        """Hide while ``watched`` (the call-taker window's centre, disabled by the lock) is
-        disabled, and come back when it is enabled again."""
-        self._watched = watched
-        watched.installEventFilter(self)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self._watched and event.type() == QEvent.Type.EnabledChange:
-            assert isinstance(obj, QWidget)
-            if not obj.isEnabled() and self.isVisible():
-                self._hidden_by_lock = True
-                self.hide()
-            elif obj.isEnabled() and self._hidden_by_lock:
-                self._hidden_by_lock = False
-                self.show()
-        return False
 
     # -- reading
 
@@ -369,7 +349,7 @@ def open_audit_viewer(window: CallTakerWindow) -> AuditViewer:
     viewer = window.findChild(AuditViewer, "auditViewer")
     if viewer is None:
         viewer = AuditViewer(window.core, window.actor, window.spawn, window)
-        viewer.follow_lock(window.centralWidget())
+        HiddenWhileLocked(viewer, window.centralWidget())
         viewer.reload()
         viewer.recheck()
     viewer.show()

@@ -26,6 +26,7 @@ from ui.review.qa_queue import QaQueueView
 from ui.review.qa_reports import QaReportsView
 from ui.review.search_view import SearchView, agency_zone
 from ui.review.session_view import SessionView
+from ui.session import HiddenWhileLocked
 
 
 class ReviewWindow(QMainWindow):
@@ -84,14 +85,11 @@ class ReviewWindow(QMainWindow):
         self.statusBar().showMessage(
             "Ctrl+F search · Enter open · Space play · ←/→ 5 s · Ctrl+←/→ marks · B bookmark"
         )
-        self._watched: QWidget | None = None
-        self._hidden_by_lock = False
         if parent is not None:
             parent.installEventFilter(self)
             central = parent.centralWidget() if isinstance(parent, QMainWindow) else None
             if central is not None:
-                central.installEventFilter(self)
-                self._watched = central
+                HiddenWhileLocked(self, central, on_hide=self.session.stop)
         self.resize(1500, 900)
         self.search.run()
 
@@ -112,14 +110,6 @@ class ReviewWindow(QMainWindow):
         kind = event.type()
         if watched is self.parent() and kind == QEvent.Type.Close:
             self.close()
-        elif watched is self._watched and kind == QEvent.Type.EnabledChange:
-            if not self._watched.isEnabled() and self.isVisible():  # the console was locked
-                self.session.stop()
-                self._hidden_by_lock = True
-                self.hide()
-            elif self._watched.isEnabled() and self._hidden_by_lock:  # and unlocked again
-                self._hidden_by_lock = False
-                self.show()
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
