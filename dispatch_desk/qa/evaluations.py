@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dispatch_desk.events import note_change
 from dispatch_desk.qa.access import QA_ROLES
-from dispatch_desk.qa.forms import Form, form_by_id, form_from_spec
+from dispatch_desk.qa.forms import Form, form_by_id, form_from_spec, latest_forms
 from dispatch_desk.qa.scoring import AnswerError, score
 from dispatch_desk.services import audit
 from dispatch_desk.services.context import Actor, NotFound, RuleViolation
@@ -165,3 +165,28 @@ def for_incident(
         .order_by(QaEvaluation.at, QaEvaluation.id)
     )
     return [_view(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class ScoringSheet:
+    """What scoring an incident starts from: which incident, who is evaluated, the earlier
+    evaluations, and the forms to score with (empty when the desk has none yet)."""
+
+    number: str
+    type_code: str
+    evaluated: Evaluated
+    earlier: list[EvaluationView]
+    forms: list[Form]
+
+
+def scoring_sheet(
+    session: Session, actor: Actor, now: datetime, incident_id: uuid.UUID
+) -> ScoringSheet:
+    """A QA read (the role is checked, and a refusal audited, before anything is read)."""
+    earlier = for_incident(session, actor, now, incident_id)
+    evaluated = evaluated_for(session, incident_id)  # NotFound for an incident not held
+    incident = session.get(Incident, incident_id)
+    assert incident is not None
+    return ScoringSheet(
+        incident.number, incident.type_code, evaluated, earlier, latest_forms(session)
+    )

@@ -37,13 +37,11 @@ from dispatch_desk.qa.evaluations import (
     Evaluated,
     EvaluationView,
     evaluate,
-    evaluated_for,
-    for_incident,
+    scoring_sheet,
 )
 from dispatch_desk.qa.forms import SCALE, Form, ensure_default_form, latest_forms
 from dispatch_desk.qa.scoring import NA, NO, YES, score, shown_percent
 from dispatch_desk.services.context import Actor
-from dispatch_desk.storage.models import Incident
 from ui.errors import EXPECTED, user_message
 from ui.tasks import TaskOwner
 from ui.theme import restyle
@@ -220,22 +218,11 @@ class QaPanel(QWidget):
         self.tasks.spawn(self.load(incident_id, self._seq), "qa-panel-load")
 
     async def load(self, incident_id: uuid.UUID, seq: int = 0) -> bool:
-        actor, now = self.actor, self.core.clock()
-
-        def read(session: Any) -> tuple[Any, ...]:
-            earlier = for_incident(session, actor, now, incident_id)  # role check first
-            incident = session.get(Incident, incident_id)
-            return (
-                incident.number if incident else "",
-                incident.type_code if incident else "",
-                evaluated_for(session, incident_id),
-                earlier,
-                latest_forms(session),
-            )
-
+        now = self.core.clock()
         try:
-            number, type_code, who, earlier, forms = await access.read(self.core.store, read)
-            if not forms:
+            sheet = await access.read(self.core.store, scoring_sheet, self.actor, now, incident_id)
+            forms = sheet.forms
+            if not forms:  # a desk with no form yet scores with the default one
                 await self.core.store.write(ensure_default_form, self.core.system_actor(), now)
                 forms = await self.core.store.read(latest_forms)
         except EXPECTED as exc:
@@ -247,9 +234,9 @@ class QaPanel(QWidget):
         other = incident_id != self.incident_id
         if other:
             self._put_draft_aside()
-        self.incident_id, self.evaluated, self.earlier = incident_id, who, earlier
-        taker = who.name or "unknown call-taker"
-        self.header.setText(f"Incident {number} · {type_code} · taken by {taker}")
+        self.incident_id, self.evaluated, self.earlier = incident_id, sheet.evaluated, sheet.earlier
+        taker = sheet.evaluated.name or "unknown call-taker"
+        self.header.setText(f"Incident {sheet.number} · {sheet.type_code} · taken by {taker}")
         self._set_forms(forms)
         if other:
             self._take_draft(incident_id)
